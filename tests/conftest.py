@@ -1,0 +1,43 @@
+"""Test set-up shared by every app.
+
+Tests marked `postgresql` run only against PostgreSQL. Set REQUIRE_MARKERS (CI does: "postgresql") to turn a
+skip of such a test into a failure of the run, so CI cannot go green without really running them.
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+REQUIRED_MARKERS = {m for m in os.environ.get("REQUIRE_MARKERS", "").split(",") if m}
+_skipped_required: list[str] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... to run it")
+    for item in items:
+        if "postgresql" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and REQUIRED_MARKERS.intersection(report.keywords):
+        _skipped_required.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _skipped_required:
+        print(f"\n{len(_skipped_required)} test(s) marked {sorted(REQUIRED_MARKERS)} were skipped, which is not allowed:")
+        for nodeid in _skipped_required:
+            print(f"  {nodeid}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def world(db):
+    """A county council leading, an ICB co-commissioning, a district council pooling budget, and their people."""
+    from tests.factories import build_world
+
+    return build_world()

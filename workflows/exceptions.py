@@ -1,0 +1,84 @@
+"""Domain exceptions raised by services. Views and the API turn them into messages and HTTP statuses."""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    """Base class: `message` says why, in words a person can act on."""
+
+    code = "workflow_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(WorkflowError):
+    """Input failed validation; `errors` maps each field to what is wrong with it."""
+
+    code = "invalid_input"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        text = "; ".join(f"{field}: {problem}" for field, problem in errors.items())
+        super().__init__(f"Please correct the following: {text}", errors=errors)
+
+
+class NotPermitted(WorkflowError):
+    code = "not_permitted"
+
+
+class TransitionNotAllowed(WorkflowError):
+    """A state change that the state machine refuses, with what is allowed now and what is missing."""
+
+    code = "transition_not_allowed"
+
+    def __init__(self, message: str, *, state: str, allowed: list[str], missing: list[str] | None = None) -> None:
+        self.state = state
+        self.allowed = allowed
+        self.missing = missing or []
+        super().__init__(message, state=state, allowed=allowed, missing=self.missing)
+
+
+class GateNotReady(WorkflowError):
+    """A gate cannot be submitted yet; `missing` lists what must be done first."""
+
+    code = "gate_not_ready"
+
+    def __init__(self, message: str, *, missing: list[str]) -> None:
+        self.missing = missing
+        super().__init__(f"{message}: {'; '.join(missing)}", missing=missing)
+
+
+class ContentFrozen(WorkflowError):
+    """Content cannot change while its gate is under sign-off."""
+
+    code = "content_frozen"
+
+
+class NotYourSeat(WorkflowError):
+    code = "not_your_seat"
+
+
+class AlreadyDecided(WorkflowError):
+    code = "already_decided"
+
+
+class StaleVersion(WorkflowError):
+    """Someone else changed the object since the caller read it."""
+
+    code = "stale_version"
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        self.current_version = current_version
+        super().__init__(message, current_version=current_version)
+
+
+class Conflict(WorkflowError):
+    """Another change won a race for the same row; reload and try again."""
+
+    code = "conflict"
