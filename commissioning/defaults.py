@@ -63,3 +63,33 @@ SEAT_RULES = [
     ("analyse plan do review", "partner_signatory", "each_pooled_budget_partner", None, None, "any", 1, 10, False),
     ("analyse review", "partner_signatory", "each_co_commissioner", None, None, "any", 1, 10, False),
 ]
+
+
+def load(apps) -> None:
+    """Create the default evidence templates and gate policies where missing (`apps`: a migration's registry)."""
+    evidence_template = apps.get_model("commissioning", "EvidenceTemplate")
+    gate_policy = apps.get_model("commissioning", "GatePolicy")
+    seat_rule = apps.get_model("commissioning", "SeatRule")
+    for stage, items in EVIDENCE.items():
+        for position, (code, title, guidance) in enumerate(items, start=1):
+            evidence_template.objects.get_or_create(
+                stage=stage, code=code, defaults={"title": title, "guidance": guidance, "position": position}
+            )
+    for stage, name in POLICY_NAMES.items():
+        policy, created = gate_policy.objects.get_or_create(stage=stage, defaults={"name": name})
+        if not created:
+            continue
+        for position, (stages, role, party, low, high, scope, n, days, record) in enumerate(SEAT_RULES, start=1):
+            if stage in stages.split():
+                seat_rule.objects.create(
+                    policy=policy,
+                    role=role,
+                    party=party,
+                    min_value=low,
+                    below_value=high,
+                    key_decision_scope=scope,
+                    required_approvals=n,
+                    due_working_days=days,
+                    requires_record_of_decision=record,
+                    position=position,
+                )

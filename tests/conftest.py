@@ -29,10 +29,25 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     if _skipped_required:
-        print(f"\n{len(_skipped_required)} test(s) marked {sorted(REQUIRED_MARKERS)} were skipped, which is not allowed:")
+        print(
+            f"\n{len(_skipped_required)} test(s) marked {sorted(REQUIRED_MARKERS)} were skipped, which is not allowed:"
+        )
         for nodeid in _skipped_required:
             print(f"  {nodeid}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def default_policies(request):
+    """Transactional tests flush the tables, data migrations included: put the default policies back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.apps import apps
+
+        from commissioning import defaults
+
+        request.getfixturevalue("transactional_db")
+        defaults.load(apps)
 
 
 @pytest.fixture

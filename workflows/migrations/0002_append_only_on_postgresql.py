@@ -15,12 +15,14 @@ def create_triggers(apps, schema_editor):
             RAISE EXCEPTION '% is append-only: rows cannot be updated or deleted', TG_TABLE_NAME;
         END;
         $$ LANGUAGE plpgsql;
-        """
+        """,
+        params=None,
     )
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION workflows_refuse_change();"
+            "FOR EACH ROW EXECUTE FUNCTION workflows_refuse_change();",
+            params=None,
         )
 
 

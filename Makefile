@@ -1,0 +1,47 @@
+# Two commands on a fresh machine (Python 3.11 is all it needs):
+#   make run    set everything up, load demonstration data, serve on http://127.0.0.1:8000
+#   make test   run the whole test suite
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test lint format diagrams check-deploy clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --quiet
+	@touch $@
+
+setup: $(VENV)/.synced  ## create the environment and install the locked dependencies
+
+run: setup  ## migrate, load demonstration data and serve on $(HOST):$(PORT) (SQLite by default)
+	@mkdir -p var
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup  ## the whole test suite (PostgreSQL-only tests run when DATABASE_URL names PostgreSQL)
+	$(VENV)/bin/pytest
+
+lint: setup  ## ruff, formatting, and migrations that match the models
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+diagrams: setup  ## regenerate the state diagrams in README.md from the code
+	$(PY) manage.py state_diagrams --write README.md
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache
