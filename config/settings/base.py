@@ -136,9 +136,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-# Commissioning rules that are law or policy rather than data: both can be changed per deployment.
+# The forward-plan notice period is law (28 clear days), kept as a setting for a change in the regulations.
 FORWARD_PLAN_CLEAR_DAYS = int(env("FORWARD_PLAN_CLEAR_DAYS", "28"))
-CALL_IN_WORKING_DAYS = int(env("CALL_IN_WORKING_DAYS", "5"))
 
 LOGGING = {
     "version": 1,
