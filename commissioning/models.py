@@ -273,6 +273,7 @@ class Strategy(ConcurrentTransitionMixin, models.Model):
         self.cycle += 1
         self.stage_entered_at = timezone.now()
         self.recommendation = ""
+        self.next_review_date = None  # the new cycle's Plan sets its own
 
     @transition(
         field=stage,

@@ -694,7 +694,7 @@ def seat_decide(
     record: RecordSpec | None = None,
     expected_gate_version: int | None = None,
 ) -> Decision:
-    """Decide a seat (see `workflows.services.seat_decide`); condition owners must work on the strategy."""
+    """Decide a seat (see `workflows.services.seat_decide`) and record the change on the strategy."""
     strategy_id = Strategy.objects.filter(current_gate__seats__pk=seat_id).values_list("pk", flat=True).first()
     if strategy_id is None:
         seat_exists = Seat.objects.filter(pk=seat_id).exists()

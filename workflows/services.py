@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
@@ -284,6 +285,8 @@ def _validate_decision(
                 errors[f"conditions[{index}].description"] = "Say what must be done."
             if condition.owner_id is None:
                 errors[f"conditions[{index}].owner"] = "Name who owns this condition."
+            elif not get_user_model().objects.filter(pk=condition.owner_id, is_active=True).exists():
+                errors[f"conditions[{index}].owner"] = "The owner must be a person with an active account."
             if condition.due_on is None:
                 errors[f"conditions[{index}].due_on"] = "Give a due date."
             elif condition.due_on < today:
@@ -343,8 +346,13 @@ def seat_decide(
             f"You cannot decide this seat: it needs {seat.label}. A holder of that role, or their deputy "
             "under an active delegation, can decide it."
         )
-    if gate.submitted_by_id == principal.pk:
-        raise NotYourSeat("You submitted this gate, so another holder of the role must sign it off.")
+    if gate.submitted_by_id in (principal.pk, actor.pk):
+        raise NotYourSeat(
+            "You submitted this gate, so someone else must sign it off"
+            + (" (deputising does not change that)." if principal.pk != actor.pk else ".")
+            if gate.submitted_by_id == actor.pk
+            else f"{principal} submitted this gate, so their deputy cannot sign it off for them."
+        )
     if Decision.objects.filter(seat=seat, principal=principal).exists():
         raise AlreadyDecided("A decision on this seat has already been recorded with this person's authority.")
     if seat.requires_record_of_decision and gate.decision_not_before and today < gate.decision_not_before:

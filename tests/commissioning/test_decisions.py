@@ -187,3 +187,29 @@ def test_a_principal_and_their_deputy_count_once_on_a_panel(world):
     services.seat_decide(actor=world.finance, seat_id=seat(gate, "finance").pk, outcome="approve")
     with pytest.raises(AlreadyDecided):
         services.seat_decide(actor=deputy, seat_id=seat(gate, "finance").pk, outcome="approve")
+
+
+def test_the_submitter_cannot_sign_off_as_someone_elses_deputy(world):
+    strategy = make_strategy(world)
+    complete_evidence(strategy, world.officer)
+    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    DelegationFactory(principal=world.finance, deputy=world.officer)
+    with pytest.raises(NotYourSeat) as refused:
+        services.seat_decide(actor=world.officer, seat_id=seat(gate, "finance").pk, outcome="approve")
+    assert "deputising does not change that" in refused.value.message
+    assert not Decision.objects.filter(gate=gate).exists()
+
+
+def test_a_condition_owner_must_be_a_real_active_person(world, gate):
+    world.manager.is_active = False
+    world.manager.save()
+    due = timezone.localdate()
+    for owner_id in (world.manager.pk, 999999):
+        with pytest.raises(InvalidInput) as bad:
+            services.seat_decide(
+                actor=world.finance,
+                seat_id=seat(gate, "finance").pk,
+                outcome="approve_with_conditions",
+                conditions=[ConditionSpec("Do it", owner_id, due)],
+            )
+        assert "active account" in bad.value.errors["conditions[1].owner"]

@@ -1,5 +1,6 @@
 """The strategy's stage machine: every (stage, transition) pair is allowed or refused as designed."""
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -25,7 +26,9 @@ DESIGNED = {
 
 def strategy_in(stage, world, *, gate_state=GateState.OPEN, recommendation="") -> Strategy:
     strategy = make_strategy(world)
-    Strategy.objects.filter(pk=strategy.pk).update(stage=stage, recommendation=recommendation)
+    Strategy.objects.filter(pk=strategy.pk).update(
+        stage=stage, recommendation=recommendation, next_review_date=dt.date(2026, 6, 30)
+    )
     Gate.objects.filter(pk=strategy.current_gate_id).update(state=gate_state)
     strategy.refresh_from_db()
     return strategy
@@ -76,6 +79,7 @@ def test_recommissioning_starts_the_next_cycle_with_a_fresh_gate_and_evidence(wo
     assert strategy.current_gate.state == GateState.OPEN
     assert strategy.evidence.filter(cycle=2, stage=Stage.ANALYSE).count() == 5
     assert strategy.recommendation == ""
+    assert strategy.next_review_date is None
 
 
 @pytest.mark.django_db
