@@ -110,6 +110,7 @@ class RoleAssignment(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
                 name="role_assignment_ends_after_start",
+                violation_error_message="The role must end on or after the day it starts.",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "role"])]
@@ -231,6 +232,7 @@ class Strategy(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(annual_value__gte=0) & Q(total_contract_value__gte=0) & Q(capital_value__gte=0),
                 name="strategy_values_not_negative",
+                violation_error_message="Values cannot be negative.",
             ),
         ]
         indexes = [models.Index(fields=["lead_organisation", "stage"])]
@@ -443,8 +445,13 @@ class SeatRule(models.Model):
                 | Q(below_value__isnull=True)
                 | Q(below_value__gt=models.F("min_value")),
                 name="seat_rule_value_range_valid",
+                violation_error_message="'Applies below' must be more than 'applies at or above'.",
             ),
-            models.CheckConstraint(condition=Q(required_approvals__gte=1), name="seat_rule_at_least_one_approval"),
+            models.CheckConstraint(
+                condition=Q(required_approvals__gte=1),
+                name="seat_rule_at_least_one_approval",
+                violation_error_message="A seat needs at least one approval.",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -90,7 +90,9 @@ def build_world() -> SimpleNamespace:
         key_decision_capital_threshold=Decimal("1000000"),
     )
     icb = OrganisationFactory(name="Midshire Integrated Care Board", code="ICB", kind=OrganisationKind.ICB)
-    district = OrganisationFactory(name="Riverside District Council", code="RDC", kind=OrganisationKind.DISTRICT_COUNCIL)
+    district = OrganisationFactory(
+        name="Riverside District Council", code="RDC", kind=OrganisationKind.DISTRICT_COUNCIL
+    )
     w = SimpleNamespace(county=county, icb=icb, district=district)
     w.officer = person("officer", county, Role.COMMISSIONING_OFFICER)
     w.officer2 = person("officer2", county, Role.COMMISSIONING_OFFICER)

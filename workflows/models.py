@@ -438,8 +438,16 @@ class Delegation(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_ends_after_start"),
-            models.CheckConstraint(condition=~Q(principal=models.F("deputy")), name="delegation_not_to_self"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="delegation_ends_after_start",
+                violation_error_message="The last day must be on or after the first day.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(principal=models.F("deputy")),
+                name="delegation_not_to_self",
+                violation_error_message="A person cannot be their own deputy.",
+            ),
         ]
         indexes = [models.Index(fields=["deputy", "starts_on", "ends_on"])]
 

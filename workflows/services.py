@@ -446,9 +446,13 @@ def delegation_create(
 ) -> Delegation:
     """Let `deputy` decide `principal`'s seats from `starts_on` to `ends_on`; audited."""
     errors: dict[str, str] = {}
+    if principal is None:
+        errors["principal"] = "Choose whose seats are being delegated."
     if deputy is None:
         errors["deputy"] = "Choose a deputy."
-    elif deputy.pk == principal.pk:
+    elif not deputy.is_active:
+        errors["deputy"] = "The deputy's account is not active."
+    elif principal is not None and deputy.pk == principal.pk:
         errors["deputy"] = "A person cannot be their own deputy."
     if starts_on is None:
         errors["starts_on"] = "Give the first day of the delegation."
