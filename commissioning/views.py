@@ -1,6 +1,17 @@
 from django.shortcuts import render
+from django.utils import timezone
+
+from . import selectors
 
 
 def home(request):
-    """A landing page: what the service is and where to sign in."""
-    return render(request, "home.html")
+    """What the service is; for a signed-in person, their roles, the seats waiting for them and their strategies."""
+    context = {}
+    if request.user.is_authenticated:
+        context = {
+            "roles": selectors.roles_of(request.user),
+            "seats": selectors.seats_awaiting(request.user)[:50],
+            "strategies": selectors.strategies_led_by(request.user),
+            "today": timezone.localdate(),
+        }
+    return render(request, "home.html", context)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from commissioning.management.commands.seed_demo import ADMIN_URL, DEMO_PASSWORD, PEOPLE, STRATEGIES
+from commissioning.management.commands.seed_demo import ADMIN_URL, DEMO_PASSWORD, PEOPLE, SIGN_IN_URL, STRATEGIES
 from commissioning.models import (
     Evidence,
     Organisation,
@@ -149,6 +149,7 @@ def test_every_demo_user_can_sign_in_with_the_demo_password():
 def test_it_prints_the_accounts_the_password_and_the_admin_site(seed_output):
     assert DEMO_PASSWORD in seed_output
     assert ADMIN_URL in seed_output
+    assert SIGN_IN_URL in seed_output
     for row in PEOPLE:
         assert row.username in seed_output
 

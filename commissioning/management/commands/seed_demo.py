@@ -37,6 +37,7 @@ from workflows.services import ConditionSpec, RecordSpec
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published in the help text: demo accounts only
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
+SIGN_IN_URL = "http://127.0.0.1:8000/accounts/login/"
 COUNTY = "MCC"
 ROLES_SINCE = dt.date(2022, 4, 1)  # before any demo history, so every role is held on every day it needs
 REVIEW_AFTER_DAYS = 365  # a strategy entering Do is reviewed a year later
@@ -817,4 +818,4 @@ class Command(BaseCommand):
         for line in accounts_table():
             self.stdout.write(line)
         self.stdout.write("")
-        self.stdout.write(f"Admin site: {ADMIN_URL} (sign in as admin / {DEMO_PASSWORD})")
+        self.stdout.write(f"Sign in as any of them at {SIGN_IN_URL}; the admin site is {ADMIN_URL} (admin only).")

@@ -1,0 +1,52 @@
+"""Reads that pages and the API share, always scoped to what the person may see."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from workflows.models import Delegation, GateState, Seat, SeatState
+
+from .models import RoleAssignment, Strategy, active_on
+
+
+def roles_of(user) -> QuerySet[RoleAssignment]:
+    return (
+        RoleAssignment.objects.filter(person=user)
+        .filter(active_on(timezone.localdate()))
+        .select_related("organisation")
+        .order_by("organisation__name", "role")
+    )
+
+
+def seats_awaiting(user) -> QuerySet[Seat]:
+    """Pending seats of submitted gates that `user` may decide, in their own right or as an active deputy.
+
+    Soonest due first. Seats already decided with the same authority (a panel member who has voted) are left out.
+    """
+    today = timezone.localdate()
+    principals = [
+        user.pk,
+        *Delegation.objects.filter(
+            deputy=user, revoked_at__isnull=True, starts_on__lte=today, ends_on__gte=today
+        ).values_list("principal_id", flat=True),
+    ]
+    holds = RoleAssignment.objects.filter(
+        person_id__in=principals, role=OuterRef("role"), organisation_id=OuterRef("organisation_id")
+    ).filter(active_on(today))
+    return (
+        Seat.objects.filter(state=SeatState.PENDING, gate__state=GateState.SUBMITTED)
+        .filter(Q(person_id__in=principals) | (Q(person__isnull=True) & Exists(holds)))
+        .exclude(decisions__principal_id__in=principals)
+        .exclude(gate__submitted_by=user)
+        .select_related("gate", "organisation")
+        .order_by("due_on", "pk")
+    )
+
+
+def strategies_led_by(user) -> QuerySet[Strategy]:
+    return (
+        Strategy.objects.filter(lead_officer=user)
+        .select_related("lead_organisation", "current_gate")
+        .order_by("stage", "reference")
+    )
