@@ -22,11 +22,11 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 setup: $(VENV)/.synced  ## create the environment and install the locked dependencies
 
-run: setup  ## migrate, load demonstration data and serve on $(HOST):$(PORT) (SQLite by default)
+run: setup  ## migrate, load demonstration data, serve on $(HOST):$(PORT) with a Celery worker and beat (no servers needed)
 	@mkdir -p var
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py run_local $(HOST):$(PORT)
 
 test: setup  ## the whole test suite (PostgreSQL-only tests run when DATABASE_URL names PostgreSQL)
 	$(VENV)/bin/pytest

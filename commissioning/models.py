@@ -218,7 +218,14 @@ class Strategy(ConcurrentTransitionMixin, models.Model):
         "delivery channel (right source)", max_length=20, choices=DeliveryChannel.choices, blank=True
     )
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices, blank=True)
-    next_review_date = models.DateField(null=True, blank=True)
+    next_review_date = models.DateField(
+        null=True, blank=True, help_text="When the strategy moves into Review (once its Do gate has passed)."
+    )
+    review_cadence_months = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="How often a performance review falls due while the strategy is in Do (months).",
+    )
     current_gate = models.OneToOneField(
         "workflows.Gate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -470,3 +477,22 @@ class SeatRule(models.Model):
         if self.key_decision_scope == KeyDecisionScope.NON_KEY_ONLY:
             return not key_decision
         return True
+
+
+class PerformanceReview(models.Model):
+    """A periodic performance review of a strategy in Do, created when it falls due."""
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="performance_reviews")
+    cycle = models.PositiveIntegerField()
+    due_on = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["strategy", "cycle", "due_on"], name="performance_review_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Performance review of {self.strategy.reference} due {self.due_on:%-d %B %Y}"

@@ -30,6 +30,7 @@ from workflows.models import Decision, Gate, GateState, Seat
 from workflows.services import ConditionSpec, RecordSpec, SeatSpec
 from workflows.transitions import apply_transition, audit, available_transitions, check_version, lock
 
+from . import notifications
 from .directory import Directory
 from .models import (
     ADVANCE_FROM,
@@ -597,6 +598,7 @@ def gate_submit(*, actor, strategy_id: int, expected_version: int | None = None)
             call_in_working_days=strategy.lead_organisation.call_in_working_days,
         )
         _touch(strategy)
+        notifications.gate_submitted(strategy, gate)
     return gate
 
 
@@ -713,6 +715,9 @@ def seat_decide(
             expected_gate_version=expected_gate_version,
         )
         _touch(strategy)
+        gate = Gate.objects.get(pk=decision.gate_id)
+        notifications.gate_moved(strategy, gate)
+        notifications.actions_agreed(strategy, list(decision.actions.select_related("owner").order_by("pk")))
     return decision
 
 
@@ -725,6 +730,7 @@ def decision_call_in(*, actor, strategy_id: int, reason: str) -> Gate:
         gate = lock(Gate, strategy.current_gate_id)
         engine.gate_call_in(gate=gate, actor=actor, reason=reason)
         _touch(strategy)
+        notifications.decision_called_in(strategy, gate)
     return gate
 
 
@@ -737,6 +743,7 @@ def decision_refer_back(*, actor, strategy_id: int, reason: str) -> Gate:
         gate = lock(Gate, strategy.current_gate_id)
         engine.gate_refer_back(gate=gate, actor=actor, reason=reason)
         _touch(strategy)
+        notifications.decision_referred_back(strategy, gate)
     return gate
 
 
@@ -750,6 +757,7 @@ def call_in_window_close(*, strategy_id: int) -> bool:
         closed = engine.gate_close_call_in(gate=gate)
         if closed:
             _touch(strategy)
+            notifications.gate_moved(strategy, gate)
     return closed
 
 
@@ -760,7 +768,9 @@ def call_in_window_close(*, strategy_id: int) -> bool:
 
 def strategy_advance(*, actor, strategy_id: int, expected_version: int | None = None) -> Strategy:
     """Move the strategy on once its gate has passed: to the next stage, round to the next cycle's Analyse
-    (recommission or vary), or to closed (decommission). Opens the next gate and evidence. Audited."""
+    (recommission or vary), or to closed (decommission). Opens the next gate and evidence. Audited.
+
+    `actor=None` is the system (the review-cycle sweep): no permission check, and the lead officer is told."""
     with transaction.atomic():
         strategy = _locked_strategy(strategy_id, expected_version)
         if strategy.current_gate_id:
@@ -781,6 +791,8 @@ def strategy_advance(*, actor, strategy_id: int, expected_version: int | None = 
         StagePeriod.objects.filter(strategy=strategy, cycle=left_cycle, stage=left_stage).update(left_at=timezone.now())
         if strategy.stage in CYCLE_STAGES:
             _create_stage(strategy, actor=actor)
+        if actor is None and strategy.stage == Stage.REVIEW:
+            notifications.moved_into_review(strategy)
     return strategy
 
 

@@ -24,6 +24,15 @@ class Directory(Protocol):
     def role_label(self, role: str) -> str:
         """The role's name as people read it."""
 
+    def holders_by_seat_key(self, keys: set[tuple[str, int]], *, on: dt.date) -> dict[tuple[str, int], set[int]]:
+        """For many (role, organisation id) pairs at once: the ids of the active people holding each."""
+
+    def escalation_contacts(self, organisation_ids: set[int]) -> dict[int, int]:
+        """Organisation id to the id of the person told when its sign-offs are overdue (where there is one)."""
+
+    def escalation_contacts_for_people(self, person_ids: set[int], *, on: dt.date) -> dict[int, set[int]]:
+        """Person id to the escalation contacts of the organisations where they hold a role."""
+
 
 @cache
 def get_directory() -> Directory:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "django_celery_beat",
     "workflows",
     "commissioning",
 ]
@@ -126,12 +127,52 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Commissioning <commissioning@localhost>")
 
+EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "commissioning.localhost")
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+
+# Celery: Redis is the broker (REDIS_URL); tasks are JSON only, acknowledged after they finish (a worker that dies
+# mid-task leaves the task to be redelivered) and time-limited. One beat, reading its schedule from the database
+# (django-celery-beat), so administrators can change it in the admin.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "900"))}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = int(env("CELERY_TASK_SOFT_TIME_LIMIT", "540"))
+CELERY_TASK_TIME_LIMIT = int(env("CELERY_TASK_TIME_LIMIT", "600"))
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+
+# The outbox: how often a failed message is retried (exponential backoff from the base, capped), and when to stop.
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "12"))
+OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
+OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", "21600"))
+
+# Reminder and escalation rules for seats and actions, in working days.
+REMINDER_WORKING_DAYS_BEFORE = int(env("REMINDER_WORKING_DAYS_BEFORE", "2"))
+ESCALATE_AFTER_WORKING_DAYS = int(env("ESCALATE_AFTER_WORKING_DAYS", "3"))
+ESCALATION_EVERY_WORKING_DAYS = int(env("ESCALATION_EVERY_WORKING_DAYS", "5"))
+# A strategy with no change for this many days is flagged to its lead officer and managers (at most weekly).
+STALLED_AFTER_DAYS = int(env("STALLED_AFTER_DAYS", "30"))
+
+# Sweeps that `manage.py run_sweep NAME` can run by hand (the beat runs the same code through tasks).
+SWEEPS = {
+    "seat-reminders": "workflows.sweeps.seat_reminders",
+    "action-reminders": "workflows.sweeps.action_reminders",
+    "call-in-windows": "commissioning.sweeps.close_call_in_windows",
+    "decision-dates": "commissioning.sweeps.announce_decision_dates",
+    "review-cycles": "commissioning.sweeps.run_review_cycles",
+    "stalled-strategies": "commissioning.sweeps.flag_stalled_strategies",
+    "weekly-digest": "commissioning.sweeps.send_weekly_digests",
+    "outbox": "workflows.outbox.deliver_due",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

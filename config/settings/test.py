@@ -1,6 +1,10 @@
 """Settings for the test suite. The database is SQLite unless DATABASE_URL names another (CI: PostgreSQL)."""
 
 from .base import *  # noqa: F403
+from .base import env, env_bool
 
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Unit tests run tasks in-process when they are sent; the tests marked `celery` start a real worker on Redis instead.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
