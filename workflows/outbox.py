@@ -105,8 +105,14 @@ def request_delivery() -> None:
     """Ask a worker to deliver due messages. A broker that is down is not an error: the outbox sweep catches up."""
     from .tasks import deliver_outbox
 
+    if deliver_outbox.app.conf.task_always_eager:
+        deliver_outbox.apply_async()
+        return
     try:
-        deliver_outbox.apply_async(retry=False)
+        # One quick attempt: a request must not wait on Celery's default of 100 reconnection attempts.
+        with deliver_outbox.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            deliver_outbox.apply_async(connection=connection, retry=False)
     except Exception:  # the broker is unreachable: log it and leave the rows for the sweep
         log.warning("Could not reach the task broker; the outbox sweep will deliver the waiting messages.")
 

@@ -206,7 +206,7 @@ def action_reminders(*, today: dt.date | None = None, batch_size: int = 1000) ->
 
 def _plan_action_batch(actions: list[Action], rules: ReminderRules, today: dt.date) -> list:
     owners = {a.owner_id for a in actions}
-    contacts = get_directory().escalation_contacts_forpeople_by_id(owners, on=today)
+    contacts = get_directory().escalation_contacts_for_people(owners, on=today)
     people = people_by_id(owners | set().union(*contacts.values(), set()))
     rows = []
     for action in actions:
