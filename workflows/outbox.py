@@ -90,8 +90,16 @@ def enqueue(rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
     new_rows = [row for row in rows if row.dedup_key not in existing]
     if new_rows:
         OutboxMessage.objects.bulk_create(new_rows, ignore_conflicts=True, batch_size=1000)
-        transaction.on_commit(request_delivery)
+        _request_delivery_after_commit()
     return new_rows
+
+
+def _request_delivery_after_commit() -> None:
+    """Ask for delivery once per transaction, however many changes in it wrote to the outbox."""
+    connection = transaction.get_connection()
+    if any(func is request_delivery for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(request_delivery)
 
 
 def notify(**kwargs) -> int:

@@ -128,3 +128,11 @@ def test_the_outbox_command_shows_the_backlog_and_delivers(capsys):
     out = capsys.readouterr().out
     assert "'sent': 2" in out
     assert "sent: 2" in out
+
+
+def test_one_transaction_asks_for_delivery_once_however_many_messages_it_writes(django_capture_on_commit_callbacks):
+    people = [UserFactory(username=f"p{n}") for n in range(3)]
+    with django_capture_on_commit_callbacks() as callbacks:
+        for n, person in enumerate(people):
+            note([person], key=f"test:{n}")
+    assert len(callbacks) == 1
