@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format diagrams check-deploy clean
+.PHONY: setup run test lint format diagrams bench-sweeps clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -42,6 +42,14 @@ format: setup
 
 diagrams: setup  ## regenerate the state diagrams in README.md from the code
 	$(PY) manage.py state_diagrams --write README.md
+
+BENCH_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/commissioning_bench
+BENCH_ARGS ?=
+
+bench-sweeps: setup  ## benchmark the seat reminder sweep on PostgreSQL: 50,000 open seats, 10,000 due
+	$(PY) -c 'import sys, psycopg; from psycopg import sql; from psycopg.conninfo import conninfo_to_dict, make_conninfo; url = sys.argv[1]; name = conninfo_to_dict(url)["dbname"]; c = psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True); c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() or c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))' '$(BENCH_DATABASE_URL)'
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_sweeps $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache
