@@ -113,6 +113,13 @@ def gate_submit(
     snapshot = GateSnapshot.objects.create(
         gate=gate, round=gate.round, content=content, content_hash=digest, created_by=actor, created_at=now
     )
+    _create_seats(gate, seats)
+    return snapshot
+
+
+def _create_seats(gate: Gate, specs: Sequence[SeatSpec]) -> None:
+    """Create pending seats on the gate's current round."""
+    now = timezone.now()
     Seat.objects.bulk_create(
         Seat(
             gate=gate,
@@ -126,9 +133,8 @@ def gate_submit(
             due_on=spec.due_on,
             created_at=now,
         )
-        for spec in seats
+        for spec in specs
     )
-    return snapshot
 
 
 def gate_withdraw(*, gate: Gate, actor, reason: str) -> Gate:
@@ -179,19 +185,20 @@ def gate_refer_back(*, gate: Gate, actor, reason: str, due_in_working_days: int 
     to_redecide = list(gate.current_seats().filter(requires_record_of_decision=True).select_for_update().order_by("pk"))
     for seat in to_redecide:
         apply_transition(seat, "supersede", actor=actor, reason=reason)
-    Seat.objects.bulk_create(
-        Seat(
-            gate=gate,
-            round=gate.round,
-            role=seat.role,
-            organisation_id=seat.organisation_id,
-            person_id=seat.person_id,
-            label=seat.label,
-            required_approvals=seat.required_approvals,
-            requires_record_of_decision=True,
-            due_on=due_on,
-        )
-        for seat in to_redecide
+    _create_seats(
+        gate,
+        [
+            SeatSpec(
+                role=seat.role,
+                organisation_id=seat.organisation_id,
+                label=seat.label,
+                due_on=due_on,
+                required_approvals=seat.required_approvals,
+                person_id=seat.person_id,
+                requires_record_of_decision=True,
+            )
+            for seat in to_redecide
+        ],
     )
     return gate
 
