@@ -11,12 +11,14 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBac
 if env("CELERY_BROKER_URL", "") == "" and env("REDIS_URL", "") == "":
     _queue = VAR_DIR / "celery" / "queue"  # noqa: F405
     _processed = VAR_DIR / "celery" / "processed"  # noqa: F405
-    for _folder in (_queue, _processed):
+    _control = VAR_DIR / "celery" / "control"  # noqa: F405
+    for _folder in (_queue, _processed, _control):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
+        "control_folder": str(_control),
         "store_processed": False,
     }
