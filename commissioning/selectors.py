@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from workflows.models import Delegation, GateState, Seat, SeatState
 
-from .models import RoleAssignment, Strategy, active_on
+from .models import RoleAssignment, Strategy, StrategyPartner, active_on
 
 
 def roles_of(user) -> QuerySet[RoleAssignment]:
@@ -50,3 +50,20 @@ def strategies_led_by(user) -> QuerySet[Strategy]:
         .select_related("lead_organisation", "current_gate")
         .order_by("stage", "reference")
     )
+
+
+def organisations_of(user):
+    """Ids of the organisations where `user` holds a role today, as a subquery."""
+    return RoleAssignment.objects.filter(person=user).filter(active_on(timezone.localdate())).values("organisation_id")
+
+
+def strategies_visible_to(user) -> QuerySet[Strategy]:
+    """Strategies led by an organisation where the person holds a role, or to which such an organisation is party.
+
+    One query however it is used: the person's organisations are a subquery. Administrators see every strategy.
+    """
+    if user.is_superuser:
+        return Strategy.objects.all()
+    organisations = organisations_of(user)
+    party = StrategyPartner.objects.filter(strategy=OuterRef("pk"), organisation_id__in=organisations)
+    return Strategy.objects.filter(Q(lead_organisation_id__in=organisations) | Exists(party))

@@ -13,6 +13,7 @@ with the same Message-ID, so the copy is recognisable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -222,8 +223,14 @@ def deliver_due(*, limit: int = 500) -> DeliveryReport:
     """Deliver up to `limit` due messages, oldest first, sharing one SMTP connection."""
     report = DeliveryReport()
     mail_connection = get_connection()
+    opened = False
     try:
         for _ in range(limit):
+            if not opened and _email_due():
+                opened = True
+                # One SMTP session for the run; if it cannot open, each message's own attempt records why.
+                with contextlib.suppress(Exception):
+                    mail_connection.open()
             state = deliver_one(mail_connection=mail_connection)
             if state is None:
                 break
@@ -245,6 +252,12 @@ def retry_now(message_ids) -> int:
         .exclude(state=OutboxState.SENT)
         .update(state=OutboxState.PENDING, next_attempt_at=timezone.now(), attempts=0)
     )
+
+
+def _email_due() -> bool:
+    return OutboxMessage.objects.filter(
+        state=OutboxState.PENDING, channel=OutboxChannel.EMAIL, next_attempt_at__lte=timezone.now()
+    ).exists()
 
 
 def backlog() -> dict[str, int]:

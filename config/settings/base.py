@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything secret or site-specific comes from the environment."""
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -45,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "knox",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "workflows",
     "commissioning",
@@ -52,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "commissioning.api.middleware.ApiRequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -174,10 +179,44 @@ SWEEPS = {
     "outbox": "workflows.outbox.deliver_due",
 }
 
+# The partner API (Django REST Framework): knox tokens (hashed at rest, expiring) for partners' systems, the
+# session for people; errors as application/problem+json; a rate limit per token.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "commissioning.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["commissioning.api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_THROTTLE_RATE", "1200/minute")},
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "commissioning.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+REST_KNOX = {
+    "TOKEN_TTL": dt.timedelta(days=int(env("API_TOKEN_TTL_DAYS", "90"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "cce_",
+}
+API_MAX_BODY_BYTES = int(env("API_MAX_BODY_BYTES", str(256 * 1024)))
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Commissioning cycle API",
+    "DESCRIPTION": "Status of commissioning strategies for partner organisations: strategies, gates and seats, "
+    "decisions, history and an events feed. Errors are application/problem+json (RFC 9457).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The forward-plan notice period is law (28 clear days), kept as a setting for a change in the regulations.
 FORWARD_PLAN_CLEAR_DAYS = int(env("FORWARD_PLAN_CLEAR_DAYS", "28"))

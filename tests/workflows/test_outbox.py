@@ -24,6 +24,15 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
+def reset_broker_pools():
+    """Forget cached broker connections, so later tests connect afresh to whatever broker they configure."""
+    import kombu.pools
+
+    kombu.pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
 def note(recipients, key="test:1"):
     return notify(
         recipients=recipients,
@@ -109,12 +118,13 @@ def test_a_change_still_commits_when_the_broker_is_down(world, django_capture_on
     original = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
+    reset_broker_pools()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = original
-        celery_app.pool.force_close_all()
+        reset_broker_pools()
     assert gate.state == "submitted"
     assert OutboxMessage.objects.filter(state=OutboxState.PENDING).count() == 6  # 3 seats x 2 channels
     assert deliver_due().sent == 6  # what the outbox sweep does once the broker is back

@@ -1,0 +1,131 @@
+"""Every API error as `application/problem+json` (RFC 9457): a type, a title, the status, what went wrong, and
+for bad input the fields named; for a refused transition, what is allowed now and what is missing."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from workflows import exceptions as domain
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+
+DOMAIN_STATUS = [
+    (domain.InvalidInput, 400),
+    (domain.NotYourSeat, 403),
+    (domain.NotPermitted, 403),
+    (domain.StaleVersion, 412),
+    (domain.TransitionNotAllowed, 409),
+    (domain.GateNotReady, 409),
+    (domain.ContentFrozen, 409),
+    (domain.AlreadyDecided, 409),
+    (domain.Conflict, 409),
+    (domain.WorkflowError, 409),
+]
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Request too large",
+    415: "Unsupported media type",
+    428: "Precondition required",
+    429: "Too many requests",
+}
+
+
+def problem_body(status: int, detail: str, code: str, **extra) -> dict:
+    return {
+        "type": f"/api/v1/problems/{code.replace('_', '-')}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+
+
+def problem(status: int, detail: str, code: str, headers: dict | None = None, **extra) -> Response:
+    return Response(problem_body(status, detail, code, **extra), status=status, headers=headers, content_type=PROBLEM)
+
+
+def _field_errors(data, prefix: str = "") -> dict[str, str]:
+    """Flatten DRF's nested validation errors into {"field.sub[1]": "message"}."""
+    flat: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = key if key != "non_field_errors" else "request"
+            flat.update(_field_errors(value, f"{prefix}.{name}" if prefix else name))
+    elif isinstance(data, list):
+        if all(not isinstance(item, dict | list) for item in data):
+            flat[prefix or "request"] = " ".join(str(item) for item in data)
+        else:
+            for index, item in enumerate(data, start=1):
+                if item:
+                    flat.update(_field_errors(item, f"{prefix}[{index}]"))
+    else:
+        flat[prefix or "request"] = str(data)
+    return flat
+
+
+def _invalid(errors: dict[str, str]) -> Response:
+    detail = "; ".join(f"{field}: {message}" for field, message in errors.items())
+    return problem(
+        400,
+        f"Please correct the following: {detail}",
+        "invalid_input",
+        errors=errors,
+        invalid_params=[{"name": field, "reason": message} for field, message in errors.items()],
+    )
+
+
+def exception_handler(exc, context):
+    """DRF's exception handler, in problem+json."""
+    for kind, status in DOMAIN_STATUS:
+        if isinstance(exc, kind):
+            if isinstance(exc, domain.InvalidInput):
+                return _invalid(exc.errors)
+            extra = {k: v for k, v in exc.details.items() if k != "errors"}
+            return problem(status, exc.message, exc.code, **extra)
+    if isinstance(exc, drf.ValidationError):
+        return _invalid(_field_errors(exc.detail))
+    if isinstance(exc, RequestDataTooBig):
+        return problem(413, "The request body is larger than this API accepts.", "too_large")
+    if isinstance(exc, Http404):
+        exc = drf.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied()
+    if isinstance(exc, drf.APIException):
+        headers = {}
+        if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
+            headers["WWW-Authenticate"] = 'Token realm="api"'
+            status = 401
+        else:
+            status = exc.status_code
+        if isinstance(exc, drf.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait) + 1)
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        return problem(status, detail, code, headers=headers)
+    log.exception("Unhandled API error", exc_info=exc)
+    return None
+
+
+def too_large_response() -> JsonResponse:
+    return JsonResponse(
+        problem_body(413, "The request body is larger than this API accepts.", "too_large"),
+        status=413,
+        content_type=PROBLEM,
+    )

@@ -1,0 +1,220 @@
+"""What the API says about strategies, gates, seats, decisions and history. Field names are the pages' words."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from workflows.models import AuditEvent, Decision, DecisionOutcome, GateState, Seat, SeatState
+
+from ..models import PartnerKind, Stage
+
+
+class OrganisationRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    code = serializers.CharField()
+
+
+class PartnerSerializer(serializers.Serializer):
+    organisation = OrganisationRefSerializer()
+    kind = serializers.ChoiceField(choices=PartnerKind.choices)
+
+
+class SeatSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    label = serializers.CharField()
+    organisation = OrganisationRefSerializer()
+    state = serializers.ChoiceField(choices=SeatState.choices)
+    required_approvals = serializers.IntegerField()
+    requires_record_of_decision = serializers.BooleanField()
+    due_on = serializers.DateField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class GateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    cycle = serializers.IntegerField()
+    title = serializers.CharField()
+    state = serializers.ChoiceField(choices=GateState.choices)
+    version = serializers.IntegerField(help_text="Send it back as If-Match when deciding a seat of this gate.")
+    round = serializers.IntegerField(help_text="How many times the gate has been submitted.")
+    snapshot_hash = serializers.CharField(help_text="SHA-256 of what was submitted; empty before submission.")
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    key_decision = serializers.BooleanField()
+    decision_not_before = serializers.DateField(allow_null=True)
+    call_in_ends_at = serializers.DateTimeField(allow_null=True)
+    seats = serializers.SerializerMethodField()
+
+    @extend_schema_field(SeatSerializer(many=True))
+    def get_seats(self, gate) -> list[dict]:
+        seats = getattr(gate, "all_seats", None)
+        if seats is None:
+            seats = list(gate.seats.exclude(state=SeatState.SUPERSEDED).select_related("organisation").order_by("pk"))
+        current = [s for s in seats if s.round == gate.round and s.state != SeatState.SUPERSEDED]
+        return SeatSerializer(current, many=True).data
+
+
+class EvidenceProgressSerializer(serializers.Serializer):
+    required = serializers.IntegerField()
+    complete = serializers.IntegerField()
+
+
+class DeadlineSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    what = serializers.CharField()
+
+
+class LinksSerializer(serializers.Serializer):
+    self = serializers.CharField()
+    history = serializers.CharField()
+    decisions = serializers.CharField()
+
+
+class StrategySerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    service_area = serializers.CharField()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    cycle = serializers.IntegerField()
+    stage_entered_at = serializers.DateTimeField()
+    version = serializers.IntegerField(help_text="Increases with every change to the strategy, its gate or evidence.")
+    updated_at = serializers.DateTimeField()
+    lead_organisation = OrganisationRefSerializer()
+    partners = serializers.SerializerMethodField()
+    annual_value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_contract_value = serializers.DecimalField(max_digits=14, decimal_places=2)
+    pooled_budget = serializers.BooleanField()
+    delivery_channel = serializers.CharField()
+    next_review_date = serializers.DateField(allow_null=True)
+    current_gate = GateSerializer(allow_null=True)
+    evidence_progress = serializers.SerializerMethodField()
+    next_deadline = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    @extend_schema_field(PartnerSerializer(many=True))
+    def get_partners(self, strategy) -> list[dict]:
+        return PartnerSerializer(strategy.partner_links.all(), many=True).data
+
+    @extend_schema_field(EvidenceProgressSerializer)
+    def get_evidence_progress(self, strategy) -> dict:
+        return {"required": strategy.evidence_required or 0, "complete": strategy.evidence_complete or 0}
+
+    @extend_schema_field(DeadlineSerializer(allow_null=True))
+    def get_next_deadline(self, strategy) -> dict | None:
+        gate = strategy.current_gate
+        if gate is None:
+            return None
+        found = []
+        for seat in getattr(gate, "all_seats", []):
+            if seat.round == gate.round and seat.state == SeatState.PENDING and gate.state == GateState.SUBMITTED:
+                found.append((seat.due_on, f"sign-off due: {seat.label}"))
+        if gate.state == GateState.CALL_IN and gate.call_in_ends_at:
+            found.append((gate.call_in_ends_at.date(), "call-in window closes"))
+        if not found:
+            return None
+        date, what = min(found, key=lambda item: item[0])
+        return {"date": date, "what": what}
+
+    @extend_schema_field(LinksSerializer)
+    def get_links(self, strategy) -> dict:
+        reference = strategy.reference
+        return {
+            "self": reverse("api:strategy-detail", args=[reference]),
+            "history": reverse("api:strategy-history", args=[reference]),
+            "decisions": reverse("api:strategy-decisions", args=[reference]),
+        }
+
+
+class RecordOfDecisionSerializer(serializers.Serializer):
+    decision_text = serializers.CharField()
+    reasons = serializers.CharField()
+    alternatives_considered = serializers.CharField()
+    conflicts_of_interest = serializers.CharField()
+    dispensations = serializers.CharField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    gate = serializers.IntegerField(source="gate_id")
+    stage = serializers.CharField(source="gate.stage")
+    cycle = serializers.IntegerField(source="gate.cycle")
+    seat = serializers.IntegerField(source="seat_id")
+    seat_label = serializers.CharField(source="seat.label")
+    outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
+    reasons = serializers.CharField()
+    decided_by = serializers.CharField(source="actor")
+    on_behalf_of = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField()
+    snapshot_hash = serializers.CharField(help_text="SHA-256 of the snapshot this decision approved or rejected.")
+    record = serializers.SerializerMethodField()
+
+    @extend_schema_field(RecordOfDecisionSerializer(allow_null=True))
+    def get_record(self, decision: Decision) -> dict | None:
+        record = getattr(decision, "record", None)
+        return RecordOfDecisionSerializer(record).data if record else None
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Pass the last one you have as ?after= to get what came since.")
+    occurred_at = serializers.DateTimeField()
+    strategy = serializers.CharField(allow_null=True, help_text="The strategy's reference.")
+    object_type = serializers.CharField()
+    object_id = serializers.IntegerField()
+    object = serializers.CharField(source="object_repr")
+    transition = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    actor = serializers.CharField(allow_null=True, help_text="Empty when the system acted.")
+    on_behalf_of = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+    snapshot_hash = serializers.CharField()
+
+    def to_representation(self, event: AuditEvent) -> dict:
+        return {
+            "id": event.pk,
+            "occurred_at": serializers.DateTimeField().to_representation(event.occurred_at),
+            "strategy": self.context.get("references", {}).get(event.subject_id),
+            "object_type": event.object_type.model,
+            "object_id": event.object_id,
+            "object": event.object_repr,
+            "transition": event.transition,
+            "from_state": event.from_state,
+            "to_state": event.to_state,
+            "actor": str(event.actor) if event.actor_id else None,
+            "on_behalf_of": str(event.on_behalf_of) if event.on_behalf_of_id else None,
+            "reason": event.reason,
+            "snapshot_hash": event.snapshot_hash,
+        }
+
+
+class EventPageSerializer(serializers.Serializer):
+    results = EventSerializer(many=True)
+    next_after = serializers.IntegerField(help_text="Pass this as ?after= next time.")
+    more = serializers.BooleanField(help_text="True when there may be more events right now.")
+
+
+class StrategyFilterSerializer(serializers.Serializer):
+    """The list's query parameters, validated: a bad one is a 400 naming it."""
+
+    stage = serializers.ChoiceField(choices=Stage.choices, required=False)
+    organisation = serializers.IntegerField(
+        required=False, min_value=1, help_text="Strategies this organisation leads or is party to."
+    )
+    key_decision = serializers.BooleanField(required=False, allow_null=True, default=None)
+    updated_since = serializers.DateTimeField(required=False)
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
+class AfterSerializer(serializers.Serializer):
+    after = serializers.IntegerField(required=False, min_value=0, default=0)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
+
+
+def seat_for(seat: Seat) -> dict:
+    return SeatSerializer(seat).data

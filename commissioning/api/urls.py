@@ -1,0 +1,19 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from . import views
+
+app_name = "api"
+
+REFERENCE = "<str:reference>"
+
+urlpatterns = [
+    path("strategies/", views.StrategyListView.as_view(), name="strategy-list"),
+    path(f"strategies/{REFERENCE}/", views.StrategyDetailView.as_view(), name="strategy-detail"),
+    path(f"strategies/{REFERENCE}/history/", views.StrategyHistoryView.as_view(), name="strategy-history"),
+    path(f"strategies/{REFERENCE}/decisions/", views.StrategyDecisionsView.as_view(), name="strategy-decisions"),
+    path("events/", views.EventFeedView.as_view(), name="events"),
+    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]
