@@ -496,3 +496,65 @@ class PerformanceReview(models.Model):
 
     def __str__(self) -> str:
         return f"Performance review of {self.strategy.reference} due {self.due_on:%-d %B %Y}"
+
+
+class OutcomeMeasure(models.Model):
+    """A measure of a strategy's outcomes (population or service level) with a target; partners return figures."""
+
+    class Level(models.TextChoices):
+        POPULATION = "population", "Population / system level"
+        SERVICE = "service", "Service / service-user level"
+
+    class Period(models.TextChoices):
+        MONTH = "month", "Monthly (YYYY-MM)"
+        QUARTER = "quarter", "Quarterly (YYYY-Qn)"
+        YEAR = "year", "Yearly (YYYY)"
+
+    strategy = models.ForeignKey(Strategy, on_delete=models.CASCADE, related_name="outcome_measures")
+    code = models.SlugField(max_length=60, help_text="Short name partners' systems use, e.g. carers-supported.")
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.SERVICE)
+    unit = models.CharField(max_length=40, help_text="e.g. people, %, days, £")
+    period = models.CharField(max_length=10, choices=Period.choices, default=Period.QUARTER)
+    target = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    higher_is_better = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["strategy", "code"], name="outcome_measure_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.strategy.reference}: {self.name} ({self.unit})"
+
+
+class PerformanceFigure(models.Model):
+    """One figure for one period of an outcome measure, returned by a partner (or recorded by an officer)."""
+
+    measure = models.ForeignKey(OutcomeMeasure, on_delete=models.CASCADE, related_name="figures")
+    period = models.CharField(max_length=10, help_text="YYYY-MM, YYYY-Qn or YYYY, as the measure's period says.")
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.CharField(max_length=500, blank=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["measure", "period"], name="performance_figure_one_per_period")]
+
+    def __str__(self) -> str:
+        return f"{self.measure.name} {self.period}: {self.value}"
+
+
+class WebhookSubscription(models.Model):
+    """A partner organisation's endpoint that receives signed events instead of (or as well as) polling."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(max_length=500)
+    secret = models.CharField(max_length=128, help_text="Shared secret for the HMAC-SHA256 signature.")
+    event_types = models.JSONField(default=list, help_text="Transitions to send (empty: all).")
+    active = models.BooleanField(default=True)
+    last_event_id = models.PositiveBigIntegerField(default=0, help_text="The last audit event considered for it.")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Webhook #{self.pk} of {self.organisation} to {self.url}"

@@ -520,6 +520,7 @@ class NonWorkingDay(models.Model):
 class OutboxChannel(models.TextChoices):
     IN_APP = "in_app", "In-app notification"
     EMAIL = "email", "E-mail"
+    WEBHOOK = "webhook", "Webhook"
 
 
 class OutboxState(models.TextChoices):
@@ -540,7 +541,7 @@ class OutboxMessage(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    address = models.CharField(max_length=320, blank=True, help_text="E-mail address for the e-mail channel.")
+    address = models.CharField(max_length=500, blank=True, help_text="E-mail address, or the webhook's URL.")
     template = models.CharField(max_length=100)
     context = models.JSONField(default=dict)
     subject_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -579,3 +580,36 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Notification #{self.pk} to {self.recipient}: {self.title}"
+
+
+class DeliveryAttempt(models.Model):
+    """One attempt to deliver a webhook message: what the receiver answered, or why it could not be reached."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempts_log")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["message", "attempted_at"])]
+
+    def __str__(self) -> str:
+        return f"Attempt on outbox #{self.message_id} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+
+
+class IdempotencyKey(models.Model):
+    """A write request's Idempotency-Key and the response it got, so a retry returns the same and changes nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"Idempotency key {self.key!r} of user #{self.user_id}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import views
@@ -13,6 +13,8 @@ urlpatterns = [
     path(f"strategies/{REFERENCE}/history/", views.StrategyHistoryView.as_view(), name="strategy-history"),
     path(f"strategies/{REFERENCE}/decisions/", views.StrategyDecisionsView.as_view(), name="strategy-decisions"),
     path("events/", views.EventFeedView.as_view(), name="events"),
+    path("", include("commissioning.api.measure_urls")),
+    path("", include("commissioning.api.webhook_urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
