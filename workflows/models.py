@@ -595,7 +595,8 @@ class DeliveryAttempt(models.Model):
         indexes = [models.Index(fields=["message", "attempted_at"])]
 
     def __str__(self) -> str:
-        return f"Attempt on outbox #{self.message_id} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+        outcome = self.status_code or self.error
+        return f"Attempt on outbox #{self.message_id} at {self.attempted_at:%Y-%m-%d %H:%M:%S}: {outcome}"
 
 
 class IdempotencyKey(models.Model):
