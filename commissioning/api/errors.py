@@ -66,6 +66,9 @@ def _field_errors(data, prefix: str = "") -> dict[str, str]:
     flat: dict[str, str] = {}
     if isinstance(data, dict):
         for key, value in data.items():
+            if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+                flat.update(_field_errors(value, f"{prefix}[{int(key) + 1}]"))  # an item of a list, counted from 1
+                continue
             name = key if key != "non_field_errors" else "request"
             flat.update(_field_errors(value, f"{prefix}.{name}" if prefix else name))
     elif isinstance(data, list):

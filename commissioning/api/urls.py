@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import views
+from . import seats, views
 
 app_name = "api"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path(f"strategies/{REFERENCE}/history/", views.StrategyHistoryView.as_view(), name="strategy-history"),
     path(f"strategies/{REFERENCE}/decisions/", views.StrategyDecisionsView.as_view(), name="strategy-decisions"),
     path("events/", views.EventFeedView.as_view(), name="events"),
+    path("seats/", seats.SeatQueueView.as_view(), name="seat-queue"),
+    path("seats/<int:seat_id>/decision/", seats.SeatDecisionView.as_view(), name="seat-decision"),
     path("", include("commissioning.api.measure_urls")),
     path("", include("commissioning.api.webhook_urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),

@@ -215,6 +215,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "GateStateEnum": "workflows.models.GateState",
+        "SeatStateEnum": "workflows.models.SeatState",
+        "OutboxStateEnum": "workflows.models.OutboxState",
+        "DecisionOutcomeEnum": "workflows.models.DecisionOutcome",
+        "StageEnum": "commissioning.models.Stage",
+        "PartnerKindEnum": "commissioning.models.PartnerKind",
+    },
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
