@@ -7,6 +7,7 @@ partner's poll can tell cheaply whether anything changed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -57,6 +58,7 @@ from .models import (
 )
 
 directory = Directory()
+REFERENCE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 MAX_MONEY = Decimal("999999999999.99")
 
 # --------------------------------------------------------------------------------------------------------------
@@ -288,6 +290,10 @@ def strategy_create(
         errors["reference"] = "Enter a reference, for example LCC-ASC-001."
     elif len(reference) > 40:
         errors["reference"] = "The reference must be 40 characters or fewer."
+    elif not REFERENCE_PATTERN.fullmatch(reference):
+        errors["reference"] = (
+            "Use only letters, digits, full stops, hyphens and underscores, starting with a letter or digit."
+        )
     elif Strategy.objects.filter(reference=reference).exists():
         errors["reference"] = f"A strategy with reference {reference} already exists."
     try:

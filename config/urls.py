@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import JsonResponse
 from django.urls import include, path
+from django.views.defaults import page_not_found
 
 from commissioning import views
 
@@ -14,3 +16,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("commissioning.api.urls")),
 ]
+
+
+def handler404(request, exception=None):
+    """problem+json for the API's unknown addresses; Django's page for the rest."""
+    if request.path.startswith("/api/"):
+        from commissioning.api.errors import PROBLEM, problem_body
+
+        body = problem_body(404, "There is nothing at this address in the API.", "not_found")
+        return JsonResponse(body, status=404, content_type=PROBLEM)
+    return page_not_found(request, exception)

@@ -41,7 +41,8 @@ def pytest_sessionfinish(session, exitstatus):
 def default_policies(request):
     """Transactional tests flush the tables, data migrations included: put the default policies back."""
     marker = request.node.get_closest_marker("django_db")
-    if marker and marker.kwargs.get("transaction"):
+    transactional = marker and marker.kwargs.get("transaction")
+    if transactional or {"live_server", "transactional_db"} & set(request.fixturenames):
         from django.apps import apps
 
         from commissioning import defaults

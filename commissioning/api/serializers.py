@@ -10,6 +10,8 @@ from workflows.models import AuditEvent, Decision, DecisionOutcome, GateState, S
 
 from ..models import PartnerKind, Stage
 
+MAX_ID = 2**63 - 1  # the largest id the database holds
+
 
 class OrganisationRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -203,7 +205,7 @@ class StrategyFilterSerializer(serializers.Serializer):
 
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
     organisation = serializers.IntegerField(
-        required=False, min_value=1, help_text="Strategies this organisation leads or is party to."
+        required=False, min_value=1, max_value=MAX_ID, help_text="Strategies this organisation leads or is party to."
     )
     key_decision = serializers.BooleanField(required=False, allow_null=True, default=None)
     updated_since = serializers.DateTimeField(required=False)
@@ -212,7 +214,7 @@ class StrategyFilterSerializer(serializers.Serializer):
 
 
 class AfterSerializer(serializers.Serializer):
-    after = serializers.IntegerField(required=False, min_value=0, default=0)
+    after = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID, default=0)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 
 

@@ -1,11 +1,25 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import seats, views
 
 app_name = "api"
 
-REFERENCE = "<str:reference>"
+
+class ReferenceConverter:
+    """A strategy reference: letters, digits, dots, hyphens and underscores (anything else cannot be one)."""
+
+    regex = "[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ReferenceConverter, "reference")
+REFERENCE = "<reference:reference>"
 
 urlpatterns = [
     path("strategies/", views.StrategyListView.as_view(), name="strategy-list"),

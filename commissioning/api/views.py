@@ -43,6 +43,14 @@ class StrategyCursorPagination(CursorPagination):
     max_page_size = 100
     page_size_query_param = "page_size"
 
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {"cursor": "This is not a cursor the API gave out; start again without it."}
+            ) from None
+
 
 def _evidence_count(**extra):
     rows = (
