@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
 from commissioning import services
-from commissioning.models import EvidenceTemplate, GatePolicy, Strategy
+from commissioning.models import EvidenceTemplate, GatePolicy, OutcomeMeasure, Strategy
 from tests.factories import NonWorkingDayFactory, UserFactory, complete_evidence, make_strategy, person
 from workflows import services as engine
 from workflows.models import (
@@ -81,6 +81,9 @@ def data(world):
         reason="Annual leave",
     )
     NonWorkingDayFactory()
+    OutcomeMeasure.objects.create(
+        strategy=made.strategy, code="carers-supported", name="Carers supported", unit="people"
+    )
     Group.objects.create(name="Administrators")
     deliver_due()  # in-app notifications for what happened above
     return SimpleNamespace(w=w, **vars(made))
