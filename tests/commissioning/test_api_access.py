@@ -6,6 +6,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commissioning import services
+from commissioning.models import OutcomeMeasure
 from tests.factories import complete_evidence, make_strategy
 
 pytestmark = pytest.mark.django_db
@@ -18,6 +19,7 @@ def setting(world):
     strategy = make_strategy(world, reference="MCC-A", title="Adult carers support")  # the ICB is co-commissioner
     complete_evidence(strategy, world.officer)
     gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    OutcomeMeasure.objects.create(strategy=strategy, code="carers-supported", name="Carers supported", unit="people")
     people = {
         "partner_a": world.icb_signatory,
         "partner_b": world.district_signatory,
@@ -48,6 +50,7 @@ READS = {
     "/api/v1/strategies/MCC-A/decisions/": [401, 200, 404, 200, 200],
     "/api/v1/events/": [401, 200, 200, 200, 200],
     "/api/v1/seats/": [401, 200, 200, 200, 200],
+    "/api/v1/strategies/MCC-A/measures/": [401, 200, 404, 200, 200],
     "/api/v1/schema/": [200, 200, 200, 200, 200],
     "/api/v1/docs/": [200, 200, 200, 200, 200],
     "/api/v1/redoc/": [200, 200, 200, 200, 200],
@@ -90,3 +93,16 @@ def test_partner_b_sees_none_of_partner_as_events_or_seats(setting):
     assert events == []
     assert seats == []
     assert call(setting, "partner_a", "get", "/api/v1/events/").json()["results"]
+
+
+@pytest.mark.parametrize(("caller", "expected"), list(zip(CALLERS, [401, 409, 404, 409, 409], strict=True)))
+def test_returning_a_figure_while_the_strategy_is_in_analyse(setting, caller, expected):
+    """Partner B cannot even learn the strategy exists; everyone party to it is told why not yet."""
+    response = call(
+        setting,
+        caller,
+        "post",
+        "/api/v1/strategies/MCC-A/measures/carers-supported/figures/",
+        {"period": "2026-Q1", "value": "12"},
+    )
+    assert response.status_code == expected
