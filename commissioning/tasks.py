@@ -28,3 +28,11 @@ def flag_stalled_strategies() -> str:
 @shared_task(name="commissioning.send_weekly_digests")
 def send_weekly_digests() -> str:
     return str(sweeps.send_weekly_digests())
+
+
+@shared_task(name="commissioning.publish_webhooks")
+def publish_webhooks() -> str:
+    """Every minute: turn new audit events into webhook messages in the outbox, which delivers them."""
+    from . import webhooks
+
+    return str(webhooks.fan_out())

@@ -9,6 +9,10 @@ sweep delivers them.
 In-app delivery is exactly once (one notification per message, enforced by the database). E-mail is handed to the
 SMTP server once per message; a worker killed between the server's acceptance and the commit would send it again,
 with the same Message-ID, so the copy is recognisable.
+
+A webhook is POSTed, signed, to its subscriber's URL (`webhook_delivery`); each attempt, failed or not, is recorded as
+a `DeliveryAttempt` for the subscriber's delivery log. A receiver that fails gets the same message again, with the
+same `X-Webhook-Id`, so delivery is at least once and receivers drop repeats by that id.
 """
 
 from __future__ import annotations
@@ -154,6 +158,11 @@ def render(message: OutboxMessage) -> tuple[str, str, str]:
 
 
 def _send(message: OutboxMessage, mail_connection) -> None:
+    if message.channel == OutboxChannel.WEBHOOK:
+        from .webhook_delivery import deliver_webhook  # no templates: the body is the message's JSON context
+
+        deliver_webhook(message)
+        return
     subject, text, html = render(message)
     if message.channel == OutboxChannel.IN_APP:
         try:

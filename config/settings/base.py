@@ -235,3 +235,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Webhooks, the partners' alternative to polling. Every minute the beat's `commissioning.publish_webhooks` turns new
+# audit events (once older than WEBHOOK_SETTLE_SECONDS, so a transaction still open cannot be skipped) into outbox
+# messages for each subscription; the outbox POSTs them signed (HMAC-SHA256), retrying with its backoff. The engine
+# gets each message's secret from the resolver named here. Subscribers' URLs must be https and public addresses.
+WORKFLOWS_WEBHOOK_SECRET_RESOLVER = "commissioning.webhooks.secret_for_message"  # noqa: S105 (a function)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_SETTLE_SECONDS = int(env("WEBHOOK_SETTLE_SECONDS", "30"))
+WEBHOOK_FAN_OUT_BATCH = int(env("WEBHOOK_FAN_OUT_BATCH", "500"))
+WEBHOOK_MAX_PER_ORGANISATION = int(env("WEBHOOK_MAX_PER_ORGANISATION", "10"))

@@ -22,3 +22,7 @@ if env("CELERY_BROKER_URL", "") == "" and env("REDIS_URL", "") == "":
         "control_folder": str(_control),
         "store_processed": False,
     }
+
+# Webhooks may go to a receiver on this machine or the local network, over http.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", True)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", True)

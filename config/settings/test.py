@@ -8,3 +8,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Unit tests run tasks in-process when they are sent; the tests marked `celery` start a real worker on Redis instead.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+
+# Webhook tests send to a real receiver on 127.0.0.1 over http, and fan out events as soon as they are written.
+WEBHOOK_ALLOW_HTTP = True
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_SETTLE_SECONDS = 0

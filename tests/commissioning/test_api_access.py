@@ -51,6 +51,7 @@ READS = {
     "/api/v1/events/": [401, 200, 200, 200, 200],
     "/api/v1/seats/": [401, 200, 200, 200, 200],
     "/api/v1/strategies/MCC-A/measures/": [401, 200, 404, 200, 200],
+    "/api/v1/webhooks/": [401, 200, 200, 200, 200],
     "/api/v1/schema/": [200, 200, 200, 200, 200],
     "/api/v1/docs/": [200, 200, 200, 200, 200],
     "/api/v1/redoc/": [200, 200, 200, 200, 200],
@@ -106,3 +107,16 @@ def test_returning_a_figure_while_the_strategy_is_in_analyse(setting, caller, ex
         {"period": "2026-Q1", "value": "12"},
     )
     assert response.status_code == expected
+
+
+def test_a_partners_webhooks_are_its_own(setting):
+    created = call(
+        setting, "partner_a", "post", "/api/v1/webhooks/", {"url": "https://hooks.example.org/cc", "event_types": []}
+    )
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/webhooks/{created.json()['id']}/"
+    statuses = {caller: call(setting, caller, "get", url).status_code for caller in CALLERS}
+    assert statuses == {"anonymous": 401, "partner_a": 200, "partner_b": 404, "officer": 404, "member": 404}
+    assert call(setting, "partner_b", "delete", url).status_code == 404
+    assert call(setting, "partner_b", "get", url + "deliveries/").status_code == 404
+    assert "secret" not in call(setting, "partner_a", "get", url).json()
