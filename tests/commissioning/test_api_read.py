@@ -259,4 +259,4 @@ def test_the_schema_and_offline_docs_are_served(api):
     assert "/api/v1/strategies/" in schema.json()["paths"]
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content.decode()
+    assert "/assets/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content.decode()

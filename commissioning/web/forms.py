@@ -1,0 +1,56 @@
+"""GOV.UK Design System markup for Django forms: each widget gets the GOV.UK class (and its error modifier), and
+errors are listed for the error summary with links to their fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from workflows.exceptions import InvalidInput
+
+WIDGET_CLASSES = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.DateInput: "govuk-input govuk-input--width-10",
+    forms.NumberInput: "govuk-input govuk-input--width-10",
+}
+
+
+class GovukFormMixin:
+    """Add GOV.UK classes and aria-describedby to every widget; `error_list` feeds the error summary."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = next((c for kind, c in WIDGET_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
+            if self.is_bound and name in self.errors:
+                css += " " + css.split()[0] + "--error"
+            widget.attrs["class"] = css
+            described = [f"id_{name}-hint"] if field.help_text else []
+            if self.is_bound and name in self.errors:
+                described.append(f"id_{name}-error")
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
+
+    @property
+    def error_list(self) -> list[tuple[str, str]]:
+        """(field id, message) pairs for the error summary, in field order; form-wide errors have no id."""
+        found = [("", str(message)) for message in self.non_field_errors()]
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                found.append(
+                    (f"id_{name}", f"{message}" if str(field.label) in message else f"{field.label}: {message}")
+                )
+        return found
+
+    def add_service_errors(self, error: InvalidInput) -> None:
+        """Show a service's field errors against the form's fields (others go to the top of the form)."""
+        for field, message in error.errors.items():
+            self.add_error(field if field in self.fields else None, message)
+
+
+class SignInForm(GovukFormMixin, AuthenticationForm):
+    pass
