@@ -3,6 +3,7 @@ and the gate policies that decide who signs off each stage."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
@@ -558,3 +559,18 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Webhook #{self.pk} of {self.organisation} to {self.url}"
+
+
+def _new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A person's secret iCalendar feed address: whoever has the token can read their deadlines, so it can be reset."""
+
+    person = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True, default=_new_calendar_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Calendar feed of {self.person}"
