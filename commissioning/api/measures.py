@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from .. import measures
 from ..models import OutcomeMeasure, PerformanceFigure
 from .serializers import OrganisationRefSerializer
-from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, _conditional, _visible_strategy, _with_validators
+from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, _visible_strategy, conditional_strategy_response
 
 # --------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -112,13 +112,12 @@ class MeasureListView(APIView):
     )
     def get(self, request, reference: str):
         """The strategy's outcome measures, population level first, each with its target and returned figures."""
-        pk, version, updated_at = _visible_strategy(request, reference)
-        etag = f'"measures-{pk}-v{version}"'
-        not_modified = _conditional(request, etag, updated_at)
-        if not_modified is not None:
-            return not_modified
-        data = MeasureSerializer(measures.measures_with_figures(pk), many=True).data
-        return _with_validators(Response(data), etag, updated_at)
+        return conditional_strategy_response(
+            request,
+            reference,
+            "measures",
+            lambda pk: MeasureSerializer(measures.measures_with_figures(pk), many=True).data,
+        )
 
 
 @extend_schema(tags=["measures"])

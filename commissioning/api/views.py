@@ -119,6 +119,17 @@ def _visible_strategy(request, reference: str) -> tuple[int, int, object]:
     return row
 
 
+def conditional_strategy_response(request, reference: str, kind: str, build) -> Response:
+    """A resource that changes only when its strategy's version does: 304 after one query when the caller's ETag
+    or date still holds, else `build(pk)` serialised with fresh validators. Unseen strategies are a 404."""
+    pk, version, updated_at = _visible_strategy(request, reference)
+    etag = f'"{kind}-{pk}-v{version}"'
+    not_modified = _conditional(request, etag, updated_at)
+    if not_modified is not None:
+        return not_modified
+    return _with_validators(Response(build(pk)), etag, updated_at)
+
+
 @extend_schema(tags=["strategies"])
 class StrategyListView(APIView):
     """The strategies you may see: led by your organisation, or with your organisation as a partner."""
@@ -181,13 +192,12 @@ class StrategyDetailView(APIView):
         },
     )
     def get(self, request, reference: str):
-        pk, version, updated_at = _visible_strategy(request, reference)
-        etag = f'"strategy-{pk}-v{version}"'
-        not_modified = _conditional(request, etag, updated_at)
-        if not_modified is not None:
-            return not_modified
-        strategy = strategies_for_api(request.user).get(pk=pk)
-        return _with_validators(Response(s.StrategySerializer(strategy).data), etag, updated_at)
+        return conditional_strategy_response(
+            request,
+            reference,
+            "strategy",
+            lambda pk: s.StrategySerializer(strategies_for_api(request.user).get(pk=pk)).data,
+        )
 
 
 def _events(queryset, request, *, limit: int) -> Response:
