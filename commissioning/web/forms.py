@@ -21,19 +21,26 @@ WIDGET_CLASSES = {
 class GovukFormMixin:
     """Add GOV.UK classes and aria-describedby to every widget; `error_list` feeds the error summary."""
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __getitem__(self, name):
+        # Applied when a field is rendered, after validation and after any field a subclass adds or changes.
+        self._apply_govuk_classes()
+        return super().__getitem__(name)
+
+    def _apply_govuk_classes(self) -> None:
+        errors = self.errors if self.is_bound else {}
         for name, field in self.fields.items():
             widget = field.widget
             css = next((c for kind, c in WIDGET_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
-            if self.is_bound and name in self.errors:
+            if name in errors:
                 css += " " + css.split()[0] + "--error"
             widget.attrs["class"] = css
             described = [f"id_{name}-hint"] if field.help_text else []
-            if self.is_bound and name in self.errors:
+            if name in errors:
                 described.append(f"id_{name}-error")
             if described:
                 widget.attrs["aria-describedby"] = " ".join(described)
+            else:
+                widget.attrs.pop("aria-describedby", None)
 
     @property
     def error_list(self) -> list[tuple[str, str]]:
