@@ -53,9 +53,14 @@ class GovukFormMixin:
                 )
         return found
 
+    def service_field(self, key: str) -> str:
+        """The form field a service's error key belongs to; forms whose fields are named differently override it."""
+        return key
+
     def add_service_errors(self, error: InvalidInput) -> None:
         """Show a service's field errors against the form's fields (others go to the top of the form)."""
-        for field, message in error.errors.items():
+        for key, message in error.errors.items():
+            field = self.service_field(key)
             self.add_error(field if field in self.fields else None, message)
 
 

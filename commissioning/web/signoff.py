@@ -30,7 +30,7 @@ from workflows import services as engine
 from workflows.exceptions import InvalidInput, WorkflowError
 from workflows.models import Decision, Delegation, Gate, GateSnapshot, GateState, Notification, Seat, SeatState
 
-from .signoff_forms import DecisionForm, DelegationForm, ReasonForm, add_service_errors
+from .signoff_forms import DecisionForm, DelegationForm, ReasonForm
 
 # A refused action: why, and the status the page is answered with.
 REFUSAL_STATUS = {
@@ -176,7 +176,7 @@ def seat_signoff(request, seat_id: int):
                     expected_gate_version=form.cleaned_data["gate_version"],
                 )
             except InvalidInput as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
             except WorkflowError as error:
                 form.add_error(None, str(error))
                 status = _refusal_status(error)
@@ -293,7 +293,7 @@ def _scrutiny_page(request, reference: str, *, kind: str):
             try:
                 service(actor=request.user, strategy_id=strategy.pk, reason=form.cleaned_data["reason"])
             except InvalidInput as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
             except WorkflowError as error:
                 form.add_error(None, str(error))
                 status = _refusal_status(error)
@@ -374,7 +374,7 @@ def delegations(request):
                 reason=data.get("reason") or "",
             )
         except InvalidInput as error:
-            add_service_errors(form, error)
+            form.add_service_errors(error)
         except WorkflowError as error:
             form.add_error(None, str(error))
         else:

@@ -12,7 +12,6 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from workflows.exceptions import InvalidInput
 from workflows.models import Decision, DecisionOutcome
 from workflows.services import ConditionSpec, RecordSpec
 
@@ -86,18 +85,15 @@ def service_field(key: str) -> str | None:
     return key
 
 
-def add_service_errors(form: forms.Form, error: InvalidInput) -> None:
-    for key, message in error.errors.items():
-        field = service_field(key)
-        form.add_error(field if field in form.fields else None, message)
-
-
 DJANGO_DEFAULT_MESSAGES = ("Ensure this value", "This field", "Select a valid", "Enter a whole number")
 
 
 class StandaloneErrorsMixin(GovukFormMixin):
     """Error messages here are written to stand alone, so the error summary shows them as they are; only Django's
     generic messages get the field's label in front."""
+
+    def service_field(self, key: str) -> str:
+        return service_field(key)
 
     @property
     def error_list(self) -> list[tuple[str, str]]:
