@@ -238,3 +238,14 @@ def current_seats_of(organisation_ids, gate_ids) -> QuerySet[Seat]:
 
 def unread_notification_count(user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def holds_any_role(user, organisation_id: int, roles) -> bool:
+    """True when an active `user` holds one of `roles` at the organisation today (one query)."""
+    if user is None or not user.is_active:
+        return False
+    return (
+        RoleAssignment.objects.filter(person=user, organisation_id=organisation_id, role__in=list(roles))
+        .filter(active_on(timezone.localdate()))
+        .exists()
+    )

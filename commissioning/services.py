@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -56,6 +56,7 @@ from .models import (
     User,
     can_manage_strategy,
 )
+from .selectors import holds_any_role
 
 directory = Directory()
 REFERENCE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
@@ -64,11 +65,6 @@ MAX_MONEY = Decimal("999999999999.99")
 # --------------------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------------------
-
-
-def _holds_any(user, organisation_id: int, roles: Iterable[str]) -> bool:
-    today = timezone.localdate()
-    return any(directory.holds_role(user, role=role, organisation_id=organisation_id, on=today) for role in roles)
 
 
 def _require_manager_of(strategy: Strategy, actor, doing: str) -> None:
@@ -194,7 +190,7 @@ def _validate_strategy_fields(
         elif field == "lead_officer":
             if not isinstance(value, User):
                 errors["lead_officer"] = "Choose the lead officer."
-            elif not _holds_any(value, lead_organisation_id, OFFICER_ROLES):
+            elif not holds_any_role(value, lead_organisation_id, OFFICER_ROLES):
                 errors["lead_officer"] = (
                     "The lead officer must be a commissioning officer or manager at the lead organisation."
                 )
@@ -280,7 +276,7 @@ def strategy_create(
     """Create a strategy in Analyse, cycle 1, with its open gate and evidence checklist. Audited."""
     if not isinstance(lead_organisation, Organisation):
         raise InvalidInput({"lead_organisation": "Choose the lead organisation."})
-    if not _holds_any(actor, lead_organisation.pk, OFFICER_ROLES):
+    if not holds_any_role(actor, lead_organisation.pk, OFFICER_ROLES):
         raise NotPermitted(
             f"Only commissioning officers and managers at {lead_organisation} can create its strategies."
         )
@@ -666,7 +662,7 @@ def urgency_exemption_agree(*, actor, strategy_id: int, reason: str) -> Gate:
     """The scrutiny chair lets a key decision be taken without the full forward-plan notice. Audited."""
     with transaction.atomic():
         strategy = _locked_strategy(strategy_id)
-        if not _holds_any(actor, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR]):
+        if not holds_any_role(actor, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR]):
             raise NotPermitted(
                 f"Only the scrutiny chair at {strategy.lead_organisation} can agree an urgency exemption."
             )
@@ -731,7 +727,7 @@ def decision_call_in(*, actor, strategy_id: int, reason: str) -> Gate:
     """A scrutiny member calls in a key decision during its call-in window. Audited."""
     with transaction.atomic():
         strategy = _locked_strategy(strategy_id)
-        if not _holds_any(actor, strategy.lead_organisation_id, SCRUTINY_ROLES):
+        if not holds_any_role(actor, strategy.lead_organisation_id, SCRUTINY_ROLES):
             raise NotPermitted(f"Only scrutiny members at {strategy.lead_organisation} can call in its decisions.")
         gate = lock(Gate, strategy.current_gate_id)
         engine.gate_call_in(gate=gate, actor=actor, reason=reason)
@@ -744,7 +740,7 @@ def decision_refer_back(*, actor, strategy_id: int, reason: str) -> Gate:
     """The scrutiny chair sends a called-in decision back to its decision-maker to reconsider. Audited."""
     with transaction.atomic():
         strategy = _locked_strategy(strategy_id)
-        if not _holds_any(actor, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR]):
+        if not holds_any_role(actor, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR]):
             raise NotPermitted(f"Only the scrutiny chair at {strategy.lead_organisation} can refer a decision back.")
         gate = lock(Gate, strategy.current_gate_id)
         engine.gate_refer_back(gate=gate, actor=actor, reason=reason)

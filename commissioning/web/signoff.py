@@ -232,14 +232,6 @@ def _visible_strategy(user, reference: str) -> Strategy:
     )
 
 
-def _holds(user, organisation_id: int, roles) -> bool:
-    return (
-        RoleAssignment.objects.filter(person=user, organisation_id=organisation_id, role__in=list(roles))
-        .filter(active_on(timezone.localdate()))
-        .exists()
-    )
-
-
 def _key_decisions(gate: Gate | None) -> list[Decision]:
     if gate is None:
         return []
@@ -271,7 +263,7 @@ def _scrutiny_page(request, reference: str, *, kind: str):
             "required_message": "Record what scrutiny recommended to the decision-maker",
         }
     why_not = ""
-    if not _holds(request.user, strategy.lead_organisation_id, roles):
+    if not selectors.holds_any_role(request.user, strategy.lead_organisation_id, roles):
         why_not = who
     elif gate is None or gate.state != state:
         current = gate.get_state_display().lower() if gate else "none"
