@@ -36,10 +36,17 @@ run: setup  ## migrate, load demonstration data, serve on $(HOST):$(PORT) with a
 test: setup  ## the whole test suite (PostgreSQL-only tests run when DATABASE_URL names PostgreSQL)
 	$(VENV)/bin/pytest
 
-lint: setup  ## ruff, formatting, and migrations that match the models
+lint: setup  ## ruff, formatting, migrations that match the models, the deployment files and the deploy checks
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/hadolint docker/Dockerfile
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker/compose.yaml
+	@! grep -nvE '^(#.*|[A-Z][A-Z0-9_]*=[^$$]*)?$$' docker/.env.example || (echo "docker/.env.example: lines above are not KEY=value"; exit 1)
+	@# Production settings from docker/.env.example (with a real secret key): Django's deployment checks must pass.
+	set -a && . docker/.env.example && set +a && DJANGO_SETTINGS_MODULE=config.settings.production \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: setup
 	$(VENV)/bin/ruff format .

@@ -25,4 +25,5 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
 # Behind a proxy that terminates TLS, trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The temporary files workers use to tell the arbiter they are alive go to memory, not a container's slow disk.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 (gunicorn's own advice for containers; the files hold no data)
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", SHARED_MEMORY if os.path.isdir(SHARED_MEMORY) else None)

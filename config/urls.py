@@ -32,3 +32,6 @@ def handler404(request, exception=None):
         body = problem_body(404, "There is nothing at this address in the API.", "not_found")
         return JsonResponse(body, status=404, content_type=PROBLEM)
     return page_not_found(request, exception)
+
+
+handler500 = "config.errors.handler500"

@@ -224,6 +224,7 @@ def deliver_one(message_id: int | None = None, *, mail_connection=None) -> str |
             message.state = OutboxState.SENT
             message.sent_at = timezone.now()
             message.last_error = ""
+            log.info("Outbox message %s delivered (%s, attempt %s)", message.pk, message.channel, message.attempts)
         message.save(update_fields=["attempts", "state", "sent_at", "last_error", "next_attempt_at"])
         return message.state
 

@@ -122,7 +122,10 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         return problem(status, detail, code, headers=headers)
-    log.exception("Unhandled API error", exc_info=exc)
+    from config.errors import UNAVAILABLE
+
+    if not isinstance(exc, UNAVAILABLE):  # those become 503 in config.errors.ServiceUnavailableMiddleware
+        log.exception("Unhandled API error", exc_info=exc)
     return None
 
 

@@ -1,5 +1,7 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from . import seats, views
 
@@ -21,6 +23,10 @@ class ReferenceConverter:
 register_converter(ReferenceConverter, "reference")
 REFERENCE = "<reference:reference>"
 
+# The API documentation runs Swagger UI and Redoc, served from here, with no inline script (Swagger UI's set-up
+# script is a separate file); both set styles from their script, which the policy allows on these two pages only.
+DOCS_POLICY = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})
+
 urlpatterns = [
     path("strategies/", views.StrategyListView.as_view(), name="strategy-list"),
     path(f"strategies/{REFERENCE}/", views.StrategyDetailView.as_view(), name="strategy-detail"),
@@ -32,6 +38,6 @@ urlpatterns = [
     path("", include("commissioning.api.measure_urls")),
     path("", include("commissioning.api.webhook_urls")),
     path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", DOCS_POLICY(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
 ]

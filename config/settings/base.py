@@ -5,7 +5,11 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django_guid.integrations import CeleryIntegration
+
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -45,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_guid",
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -55,8 +61,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthCheckMiddleware",  # /healthz and /readyz, before the host check and the HTTPS redirect
+    "django_guid.middleware.guid_middleware",  # the request id, in every log line and the tasks a request queues
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "commissioning.api.middleware.ApiRequestSizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "config.errors.ServiceUnavailableMiddleware",  # a database or Redis that does not answer: 503, not 500
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,6 +100,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'commissioning.sqlite3'}"),
         conn_max_age=int(env("DATABASE_CONN_MAX_AGE", "0")),
+        # A kept connection is checked before each request reuses it, so a database restart costs the requests
+        # made while it is down (503) and none after.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -127,6 +141,60 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
+
+# Sessions: signed in for a working day at most, and not beyond closing the browser.
+SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE_SECONDS", str(8 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Sign-in lockout (django-axes) for the pages and the admin: after AXES_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused (429) for AXES_COOLOFF_MINUTES; a correct password resets the
+# count. Attempts are recorded in the database, visible and removable in the admin. The API's tokens have their
+# own limit (API_AUTH_FAILURE_LIMIT, commissioning.api.authentication).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(env("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip_for_axes"
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+API_AUTH_FAILURE_LIMIT = int(env("API_AUTH_FAILURE_LIMIT", "20"))
+API_AUTH_LOCKOUT_MINUTES = int(env("API_AUTH_LOCKOUT_MINUTES", "15"))
+
+# Content Security Policy (django-csp): the pages run no script at all and load nothing from elsewhere.
+CSP_REPORT_URI = env("CSP_REPORT_URI", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [CSP_REPORT_URI]} if CSP_REPORT_URI else {}),
+    },
+}
+
+# The request id: taken from the load balancer's X-Request-ID when it is a UUID, made up otherwise, returned in
+# the response, written in every log line and handed to the Celery tasks the request queues (django-guid).
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+READINESS_TIMEOUT_SECONDS = float(env("READINESS_TIMEOUT_SECONDS", "2"))
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -208,6 +276,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "commissioning.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT or None,
 }
 REST_KNOX = {
     "TOKEN_TTL": dt.timedelta(days=int(env("API_TOKEN_TTL_DAYS", "90"))),
@@ -240,12 +309,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # The forward-plan notice period is law (28 clear days), kept as a setting for a change in the regulations.
 FORWARD_PLAN_CLEAR_DAYS = int(env("FORWARD_PLAN_CLEAR_DAYS", "28"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# One line per record with the request id; LOG_FORMAT=json for a log collector (production's default).
+LOGGING = logging_config(env("LOG_FORMAT", "text"), env("LOG_LEVEL", "INFO"))
 
 # Webhooks, the partners' alternative to polling. Every minute the beat's `commissioning.publish_webhooks` turns new
 # audit events (once older than WEBHOOK_SETTLE_SECONDS, so a transaction still open cannot be skipped) into outbox

@@ -48,7 +48,8 @@ def chromium():
 
 @pytest.fixture
 def page(chromium, live_server):
-    """A fresh browser context per test; every response that 404s or fails is recorded and must not happen."""
+    """A fresh browser context per test; every response that 404s or fails is recorded and must not happen, and
+    nothing may be blocked by the Content Security Policy."""
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=True)
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -60,7 +61,12 @@ def page(chromium, live_server):
     # A request the browser abandoned because the page moved on is not a broken asset.
     page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "") else broken.append(f"failed {r.url}"))
     page.broken = broken
+    # The Content Security Policy allows no inline script or style: anything it blocks is a defect of the page.
+    blocked: list[str] = []
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    page.csp_blocked = blocked
     yield page
+    assert not blocked, f"the Content Security Policy blocked: {blocked}"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context.close()
 
