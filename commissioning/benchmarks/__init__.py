@@ -1,0 +1,1 @@
+"""Benchmark support: data generators that build a realistic database at a chosen scale."""
