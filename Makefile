@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test lint format diagrams bench-sweeps clean
+.PHONY: setup run test lint format diagrams bench bench-sweeps drills wrk clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -57,6 +57,16 @@ diagrams: setup  ## regenerate the state diagrams in README.md from the code
 
 BENCH_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/commissioning_bench
 BENCH_ARGS ?=
+
+# wrk (Debian's package) is the load generator; installed here when missing, as .ci/run installs what tests need.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: setup wrk  ## speed at two data sizes against the production configuration (PostgreSQL, Redis, gunicorn, wrk)
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+drills: setup  ## resilience drills: races, Redis and PostgreSQL outages, a killed worker, schemathesis
+	$(PY) manage.py drills $(DRILL_ARGS)
 
 bench-sweeps: setup  ## benchmark the seat reminder sweep on PostgreSQL: 50,000 open seats, 10,000 due
 	$(PY) -c 'import sys, psycopg; from psycopg import sql; from psycopg.conninfo import conninfo_to_dict, make_conninfo; url = sys.argv[1]; name = conninfo_to_dict(url)["dbname"]; c = psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True); c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() or c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))' '$(BENCH_DATABASE_URL)'

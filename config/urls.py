@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import JsonResponse
@@ -22,6 +23,14 @@ urlpatterns = [
     path("api/v1/", include("commissioning.api.urls")),
     path("", include("commissioning.web.urls")),
 ]
+
+
+if settings.BENCHMARK_BASELINE:
+    # `make bench`'s yardstick: a bare view with a fixed JSON body, through the same middleware, server and settings.
+    def baseline(request):
+        return JsonResponse({"status": "ok", "detail": "A fixed body, for measuring the stack itself."})
+
+    urlpatterns.append(path("bench/baseline/", baseline, name="bench-baseline"))
 
 
 def handler404(request, exception=None):

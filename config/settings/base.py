@@ -195,6 +195,8 @@ DJANGO_GUID = {
     "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
 }
 READINESS_TIMEOUT_SECONDS = float(env("READINESS_TIMEOUT_SECONDS", "2"))
+# `make bench` only: serve /bench/baseline/, a bare view that measures the stack itself. Never on in production use.
+BENCHMARK_BASELINE = env_bool("BENCHMARK_BASELINE", False)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -11,34 +11,18 @@ cleanly.
 
 from __future__ import annotations
 
-import http.client
 import json
-import os
 import re
-import secrets
-import signal
-import subprocess
-import sys
 import uuid
-from http.cookies import SimpleCookie
-from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+from commissioning.benchmarks import stack
+from commissioning.benchmarks.stack import HttpsClient, RedisServer, free_port, manage, wait_for
 from tests.factories import build_world, complete_evidence, make_strategy
-from tests.workflows.conftest import (
-    WAIT_SECONDS,
-    RedisServer,
-    free_port,
-    port_open,
-    smtp_server,  # noqa: F401 (a fixture)
-    wait_for,
-    worker_database_url,
-)
+from tests.workflows.conftest import smtp_server, worker_database_url  # noqa: F401 (smtp_server: a fixture)
 from workflows.models import GateState, OutboxChannel, OutboxMessage
 
 pytestmark = [
@@ -50,135 +34,28 @@ pytestmark = [
 PASSWORD = "correct horse battery staple"  # tests.factories
 
 
-class Process:
-    """A server process of the stack, in its own process group, logging to a file."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str], log_path: Path) -> None:
-        self.name = name
-        self.log_path = log_path
-        with open(log_path, "ab") as log:
-            self.popen = subprocess.Popen(
-                command,
-                env=env,
-                cwd=settings.BASE_DIR,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def alive(self) -> bool:
-        if self.popen.poll() is not None:
-            pytest.fail(f"{self.name} exited with {self.popen.returncode}:\n{self.log()[-4000:]}")
-        return True
-
-    def json_lines(self) -> list[dict]:
-        records = []
-        for line in self.log().splitlines():
-            if line.startswith("{"):
-                try:
-                    records.append(json.loads(line))
-                except ValueError:
-                    continue
-        return records
-
-    def stop(self, timeout: float = WAIT_SECONDS) -> int:
-        """SIGTERM, as a container runtime stops it; the exit status once it has finished what it was doing."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGTERM)
-        try:
-            return self.popen.wait(timeout=timeout)
-        finally:
-            if self.popen.poll() is None:
-                os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait()
-
-
-class Client:
-    """An HTTP client that behaves like a browser behind a TLS-terminating proxy: it keeps cookies (Secure ones
-    too: the proxy would have spoken TLS), says `X-Forwarded-Proto: https`, and sends Origin and Referer."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, *, form: dict | None = None, headers: dict | None = None, https=True):
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=WAIT_SECONDS)
-        sent = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
-        if https:
-            sent["X-Forwarded-Proto"] = "https"
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urlencode(form)
-            sent |= {"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin}
-            sent["Referer"] = f"{self.origin}{path}"
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        response.text = response.read().decode("utf-8", errors="replace")
-        connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            cookie = SimpleCookie()
-            cookie.load(header)
-            for name, morsel in cookie.items():
-                self.cookies[name] = morsel.value
-            response.set_cookie_headers = [*getattr(response, "set_cookie_headers", []), header]
-        return response
-
-    def get(self, path: str, **kwargs):
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, form: dict, **kwargs):
-        return self.request("POST", path, form=form, **kwargs)
-
-
 def csrf_token(page: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
-def production_environment(*, port: int, redis_url: str, smtp_port: int, static_root: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "DJANGO_", "EMAIL_"))}
-    return env | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": redis_url,
-        "EMAIL_HOST": "127.0.0.1",
-        "EMAIL_PORT": str(smtp_port),
-        "STATIC_ROOT": str(static_root),
-        "SITE_URL": f"https://127.0.0.1:{port}",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        command, env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=300, check=False
-    )
-    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-    return result
-
-
 def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanly(tmp_path, smtp_server):  # noqa: F811
     mailbox, smtp_port = smtp_server
-    redis = RedisServer(tmp_path / "redis.log")
-    redis.start()
+    redis = RedisServer(tmp_path / "redis.log").start()
     port = free_port()
-    env = production_environment(port=port, redis_url=redis.url, smtp_port=smtp_port, static_root=tmp_path / "static")
-    python = sys.executable
+    env = stack.production_env(
+        database_url=worker_database_url(),
+        redis_url=redis.url,
+        port=port,
+        smtp_port=smtp_port,
+        static_root=tmp_path / "static",
+        WEB_CONCURRENCY="2",
+    )
 
     # What the image does when it is built and before it starts: static files, migrations, the deploy checks.
-    run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+    stack.collect_static(env)
     assert (tmp_path / "static" / "staticfiles.json").exists()
-    run([python, "manage.py", "migrate", "--no-input"], env)
-    checks = run([python, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+    manage(env, "migrate", "--no-input")
+    checks = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     assert "no issues" in checks.stdout
 
     world = build_world()
@@ -190,28 +67,15 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
     # A schedule the beat will find at once, to prove the beat hands work to the worker.
     every_second = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.create(name="smoke: outbox", task="workflows.deliver_outbox", interval=every_second)
-    issued = run([python, "manage.py", "api_token", "ICB", "--days", "1"], env)
+    issued = manage(env, "api_token", "ICB", "--days", "1")
     token = re.search(r"cce_\w+", issued.stdout).group(0)
 
-    web = Process("gunicorn", [python, "-m", "gunicorn", "--config", "config/gunicorn.conf.py",
-                               "config.wsgi:application"], env, tmp_path / "web.log")  # fmt: skip
-    worker = Process(
-        "worker",
-        [python, "-m", "celery", "-A", "config.celery_app", "worker", "--loglevel=INFO", "-n", "smoke@%h"],
-        env,
-        tmp_path / "worker.log",
-    )
-    beat = Process(
-        "beat",
-        [python, "-m", "celery", "-A", "config.celery_app", "beat", "--loglevel=INFO"],
-        env,
-        tmp_path / "beat.log",
-    )
-    processes = [web, worker, beat]
+    processes: list[stack.Service] = []
     try:
-        wait_for(lambda: web.alive() and port_open(port), what="gunicorn to listen")
-        wait_for(lambda: worker.alive() and " ready." in worker.log(), what="the worker to be ready")
-        client = Client(port)
+        processes.append(web := stack.web(env, tmp_path))
+        processes.append(worker := stack.worker(env, tmp_path, name="worker"))
+        processes.append(beat := stack.beat(env, tmp_path))
+        client = HttpsClient(port)
 
         # Plain HTTP is sent to HTTPS; through the proxy the pages carry HSTS and the Content Security Policy.
         plain = client.get("/", https=False)
@@ -230,7 +94,7 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
             {"csrfmiddlewaretoken": csrf_token(login.text), "username": world.officer.username, "password": PASSWORD},
         )
         assert signed_in.status == 302, signed_in.text[:2000]
-        session_cookie = next(h for h in signed_in.set_cookie_headers if h.startswith("sessionid="))
+        session_cookie = next(h for h in signed_in.set_cookies if h.startswith("sessionid="))
         assert "Secure" in session_cookie
         assert "HttpOnly" in session_cookie
 
