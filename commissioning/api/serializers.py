@@ -100,7 +100,7 @@ class StrategySerializer(serializers.Serializer):
 
     @extend_schema_field(PartnerSerializer(many=True))
     def get_partners(self, strategy) -> list[dict]:
-        return PartnerSerializer(strategy.partner_links.all(), many=True).data
+        return PartnerSerializer(_partner_links(strategy), many=True).data
 
     @extend_schema_field(EvidenceProgressSerializer)
     def get_evidence_progress(self, strategy) -> dict:
@@ -124,12 +124,105 @@ class StrategySerializer(serializers.Serializer):
 
     @extend_schema_field(LinksSerializer)
     def get_links(self, strategy) -> dict:
-        reference = strategy.reference
-        return {
-            "self": reverse("api:strategy-detail", args=[reference]),
-            "history": reverse("api:strategy-history", args=[reference]),
-            "decisions": reverse("api:strategy-decisions", args=[reference]),
-        }
+        return _links(strategy.reference, reverse("api:strategy-list"))
+
+
+def _partner_links(strategy):
+    """The prefetched list (`strategies_for_api` fetches it as `partner_list`), else a query."""
+    links = getattr(strategy, "partner_list", None)
+    return links if links is not None else strategy.partner_links.select_related("organisation")
+
+
+def _links(reference: str, base: str) -> dict:
+    """The strategy's addresses under `base`, the list's address (references need no escaping: see api/urls.py)."""
+    own = f"{base}{reference}/"
+    return {"self": own, "history": f"{own}history/", "decisions": f"{own}decisions/"}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The same representation, built directly: a partner's page of 100 strategies has some 1,000 seats, and DRF's
+# nested serializers copy their fields for every one of them (most of the page's time). The serializers above stay
+# the contract (the schema is generated from them); tests check that these functions give exactly what they give.
+# --------------------------------------------------------------------------------------------------------------
+
+_DATETIME = serializers.DateTimeField()
+_MONEY = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+def _datetime(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def _date(value):
+    return None if value is None else value.isoformat()
+
+
+def _organisation(organisation) -> dict:
+    return {"id": organisation.id, "name": organisation.name, "code": organisation.code}
+
+
+def seat_data(seat) -> dict:
+    return {
+        "id": seat.id,
+        "role": seat.role,
+        "label": seat.label,
+        "organisation": _organisation(seat.organisation),
+        "state": seat.state,
+        "required_approvals": seat.required_approvals,
+        "requires_record_of_decision": seat.requires_record_of_decision,
+        "due_on": _date(seat.due_on),
+        "decided_at": _datetime(seat.decided_at),
+    }
+
+
+def gate_data(gate) -> dict:
+    seats = getattr(gate, "all_seats", None)
+    if seats is None:
+        seats = list(gate.seats.exclude(state=SeatState.SUPERSEDED).select_related("organisation").order_by("pk"))
+    return {
+        "id": gate.id,
+        "stage": gate.stage,
+        "cycle": gate.cycle,
+        "title": gate.title,
+        "state": gate.state,
+        "version": gate.version,
+        "round": gate.round,
+        "snapshot_hash": gate.snapshot_hash,
+        "submitted_at": _datetime(gate.submitted_at),
+        "key_decision": gate.key_decision,
+        "decision_not_before": _date(gate.decision_not_before),
+        "call_in_ends_at": _datetime(gate.call_in_ends_at),
+        "seats": [seat_data(s) for s in seats if s.round == gate.round and s.state != SeatState.SUPERSEDED],
+    }
+
+
+def strategy_data(strategy, base: str) -> dict:
+    """What StrategySerializer(strategy).data is, without its per-item cost; `base` is the strategy list's address."""
+    representation = StrategySerializer()
+    return {
+        "reference": strategy.reference,
+        "title": strategy.title,
+        "summary": strategy.summary,
+        "service_area": strategy.service_area,
+        "stage": strategy.stage,
+        "cycle": strategy.cycle,
+        "stage_entered_at": _datetime(strategy.stage_entered_at),
+        "version": strategy.version,
+        "updated_at": _datetime(strategy.updated_at),
+        "lead_organisation": _organisation(strategy.lead_organisation),
+        "partners": [
+            {"organisation": _organisation(link.organisation), "kind": link.kind} for link in _partner_links(strategy)
+        ],
+        "annual_value": _MONEY.to_representation(strategy.annual_value),
+        "total_contract_value": _MONEY.to_representation(strategy.total_contract_value),
+        "pooled_budget": strategy.pooled_budget,
+        "delivery_channel": strategy.delivery_channel,
+        "next_review_date": _date(strategy.next_review_date),
+        "current_gate": None if strategy.current_gate is None else gate_data(strategy.current_gate),
+        "evidence_progress": representation.get_evidence_progress(strategy),
+        "next_deadline": representation.get_next_deadline(strategy),
+        "links": _links(strategy.reference, base),
+    }
 
 
 class RecordOfDecisionSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ import hashlib
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -65,15 +66,30 @@ def _evidence_count(**extra):
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
+SEAT_FIELDS = (
+    "gate_id", "round", "role", "label", "organisation_id", "state", "required_approvals",
+    "requires_record_of_decision", "due_on", "decided_at",
+)  # fmt: skip
+
+
 def strategies_for_api(user):
     """Visible strategies with everything the serializer reads, in a fixed number of queries."""
-    seats = Seat.objects.exclude(state=SeatState.SUPERSEDED).select_related("organisation").order_by("pk")
-    partners = StrategyPartner.objects.select_related("organisation").order_by("organisation__name")
+    seats = (
+        Seat.objects.exclude(state=SeatState.SUPERSEDED)
+        .select_related("organisation")
+        .only(*SEAT_FIELDS, "organisation__name", "organisation__code")
+        .order_by("pk")
+    )
+    partners = (
+        StrategyPartner.objects.select_related("organisation")
+        .only("strategy_id", "kind", "organisation__name", "organisation__code")
+        .order_by("organisation__name")
+    )
     return (
         selectors.strategies_visible_to(user)
         .select_related("lead_organisation", "current_gate")
         .prefetch_related(
-            Prefetch("partner_links", queryset=partners),
+            Prefetch("partner_links", queryset=partners, to_attr="partner_list"),
             Prefetch("current_gate__seats", queryset=seats, to_attr="all_seats"),
         )
         .annotate(
@@ -147,9 +163,11 @@ class StrategyListView(APIView):
         },
     )
     def get(self, request):
-        params = s.StrategyFilterSerializer(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        filters = params.validated_data
+        filters = {}
+        if request.query_params:  # a plain poll has none: skip building the serializer
+            params = s.StrategyFilterSerializer(data=request.query_params)
+            params.is_valid(raise_exception=True)
+            filters = params.validated_data
         queryset = selectors.strategies_visible_to(request.user)
         if "stage" in filters:
             queryset = queryset.filter(stage=filters["stage"])
@@ -175,7 +193,8 @@ class StrategyListView(APIView):
         page = paginator.paginate_queryset(
             strategies_for_api(request.user).filter(pk__in=queryset.values("pk")), request, view=self
         )
-        response = paginator.get_paginated_response(s.StrategySerializer(page, many=True).data)
+        base = reverse("api:strategy-list")
+        response = paginator.get_paginated_response([s.strategy_data(strategy, base) for strategy in page])
         return _with_validators(response, etag, summary["latest"])
 
 
@@ -196,7 +215,7 @@ class StrategyDetailView(APIView):
             request,
             reference,
             "strategy",
-            lambda pk: s.StrategySerializer(strategies_for_api(request.user).get(pk=pk)).data,
+            lambda pk: s.strategy_data(strategies_for_api(request.user).get(pk=pk), reverse("api:strategy-list")),
         )
 
 

@@ -54,7 +54,7 @@ if env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend").endswith(
 LOGGING = logging_config(env("LOG_FORMAT", "json"), env("LOG_LEVEL", "INFO"))
 
 # Rate limits are counted in Redis, so they hold across every web server.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "config.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
 
 # Production serves what `collectstatic` gathered (with hashed, compressed names), not the source folders.
 WHITENOISE_USE_FINDERS = False

@@ -11,6 +11,7 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commissioning import services
+from commissioning.api import serializers as s
 from commissioning.management.commands.api_token import service_account
 from tests.factories import OrganisationFactory, complete_evidence, make_strategy
 
@@ -260,3 +261,22 @@ def test_the_schema_and_offline_docs_are_served(api):
     docs = client.get("/api/v1/docs/")
     assert docs.status_code == 200
     assert "/assets/drf_spectacular_sidecar/swagger-ui-dist/" in docs.content.decode()
+
+
+def test_the_fast_representation_is_exactly_what_the_serializer_gives(api):
+    """The list and detail build their JSON directly (api.serializers.strategy_data) for speed; the serializers are
+    the published contract. Both must say the same for strategies in every kind of state."""
+    from django.urls import reverse
+
+    from commissioning.api.views import strategies_for_api
+
+    w, _, _, c = api
+    complete_evidence(c, w.officer)
+    services.gate_submit(actor=w.officer, strategy_id=c.pk)
+    service_user = service_account(w.icb)
+    base = reverse("api:strategy-list")
+    compared = 0
+    for strategy in strategies_for_api(service_user).order_by("pk"):
+        assert s.strategy_data(strategy, base) == dict(s.StrategySerializer(strategy).data), strategy.reference
+        compared += 1
+    assert compared == 2  # A and C: the ICB's
