@@ -160,10 +160,12 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
         assert client.get(f"/strategies/{strategy.reference}/").status == 200
         assert client.get("/forward-plan/").status == 200
         assert client.get("/healthz", https=False).status == 200
+        assert client.get("/api/v1/strategies/", headers=api).status == 200  # the rate limit is not applied
 
         # Redis returns: ready again, without restarting anything.
         redis.start()
         wait_for(lambda: client.get("/readyz", https=False).status == 200, what="/readyz to say ready again")
+        assert client.get("/api/v1/strategies/", headers=api).status == 200  # its cache client reconnects
 
         # Everything stops cleanly when asked, as a container runtime asks.
         for process in processes:
