@@ -31,7 +31,7 @@ from commissioning.models import (
     active_on,
     can_manage_strategy,
 )
-from workflows.exceptions import GateNotReady, InvalidInput, TransitionNotAllowed, WorkflowError
+from workflows.exceptions import GateNotReady, InvalidInput, NotPermitted, TransitionNotAllowed, WorkflowError
 from workflows.models import ActionState, AuditEvent, Decision, GateState, SeatState
 from workflows.transitions import available_transitions
 
@@ -112,6 +112,17 @@ def _refusal(error: WorkflowError) -> list[tuple[str, str]]:
     if isinstance(error, TransitionNotAllowed):
         lines += [("", f"Still needed: {item}") for item in error.missing]
     return lines
+
+
+def _refusal_status(error: WorkflowError) -> int:
+    """The status of a page that shows a refused state change: 403 when the person may not make it, 400 for bad
+    input, and otherwise 409, a conflict with the strategy's state as it is now (its gate has not passed, or someone
+    else moved it first)."""
+    if isinstance(error, NotPermitted):
+        return 403
+    if isinstance(error, InvalidInput):
+        return 400
+    return 409
 
 
 def _advance_label(strategy: Strategy, allowed: list[str]) -> str | None:
@@ -440,7 +451,9 @@ def strategy_advance(request, reference: str):
             actor=request.user, strategy_id=strategy.pk, expected_version=parse_version(request.POST.get("version"))
         )
     except WorkflowError as error:
-        return _render_detail(request, _visible_strategy(request.user, reference), errors=_refusal(error))
+        return _render_detail(
+            request, _visible_strategy(request.user, reference), errors=_refusal(error), status=_refusal_status(error)
+        )
     if moved.stage == Stage.CLOSED:
         messages.success(request, f"Strategy {moved.reference} was decommissioned and is now closed.")
     else:

@@ -1,0 +1,119 @@
+"""A refused move of a strategy through the page is a conflict: 409 with the strategy page and the GOV.UK error
+summary saying why and what would allow it (403 when the person may not move it at all). The race drill
+(`manage.py drills --only races`) fires 50 of these at once over HTTP and counts exactly one 302 and 49 409s."""
+
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+
+from commissioning import services
+from commissioning.models import Stage, Strategy
+from tests.factories import complete_evidence, make_strategy
+from workflows.models import AuditEvent, Gate, GateState
+
+pytestmark = pytest.mark.django_db
+
+
+def passed_strategy(world) -> Strategy:
+    strategy = make_strategy(world)  # seats: a commissioning officer, finance, the ICB as co-commissioner
+    complete_evidence(strategy, world.officer)
+    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    signers = {
+        "commissioning_officer": world.officer2,
+        "finance": world.finance,
+        "partner_signatory": world.icb_signatory,
+    }
+    for seat in gate.current_seats().order_by("pk"):
+        services.seat_decide(actor=signers[seat.role], seat_id=seat.pk, outcome="approve")
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.PASSED
+    return strategy
+
+
+def advance(client, strategy: Strategy, version=None):
+    data = {} if version is None else {"version": str(version)}
+    return client.post(reverse("strategy-advance", args=[strategy.reference]), data)
+
+
+def error_summary(page: str) -> str:
+    found = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
+    assert found, "the page should carry the GOV.UK error summary"
+    return found.group(0)
+
+
+def test_moving_on_before_the_gate_has_passed_is_a_409_saying_what_is_still_needed(client, world):
+    strategy = make_strategy(world)
+    complete_evidence(strategy, world.officer)
+    services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    strategy.refresh_from_db()
+    client.force_login(world.officer)
+
+    response = advance(client, strategy, strategy.version)
+
+    assert response.status_code == 409
+    summary = error_summary(response.text)
+    assert "There is a problem" in summary
+    assert "gate must have passed" in summary
+    assert "<title>Error: " in response.text
+    strategy.refresh_from_db()
+    assert strategy.stage == Stage.ANALYSE
+
+
+def test_a_second_move_from_a_page_loaded_before_the_first_is_a_409_and_the_strategy_moves_once(client, world):
+    strategy = passed_strategy(world)
+    loaded_version = strategy.version
+    client.force_login(world.officer)
+
+    first = advance(client, strategy, loaded_version)
+    second = advance(client, strategy, loaded_version)  # the same form, sent again (another tab, a double click)
+
+    assert first.status_code == 302
+    assert second.status_code == 409
+    summary = error_summary(second.text)
+    assert "has changed since you loaded it" in summary
+    assert "Reload it and try again" in summary
+    assert "Move to" not in second.text.split("govuk-error-summary", 1)[0]
+    strategy.refresh_from_db()
+    assert (strategy.stage, strategy.cycle) == (Stage.PLAN, 1)
+    strategy_type = ContentType.objects.get_for_model(Strategy)
+    moves = AuditEvent.objects.filter(subject_type=strategy_type, subject_id=strategy.pk, transition="begin_plan")
+    assert moves.count() == 1
+    assert Gate.objects.filter(subject_id=strategy.pk, stage=Stage.PLAN).count() == 1
+
+
+def test_a_move_without_a_version_once_the_strategy_has_moved_is_a_409_that_the_next_gate_must_pass(client, world):
+    strategy = passed_strategy(world)
+    client.force_login(world.manager)
+    assert advance(client, strategy).status_code == 302
+
+    again = advance(client, strategy)
+
+    assert again.status_code == 409
+    assert "gate must have passed" in error_summary(again.text)
+    strategy.refresh_from_db()
+    assert strategy.stage == Stage.PLAN
+
+
+def test_someone_who_may_not_move_the_strategy_gets_403_with_the_reason(client, world):
+    strategy = passed_strategy(world)
+    client.force_login(world.finance)
+
+    response = advance(client, strategy, strategy.version)
+
+    assert response.status_code == 403
+    assert "You do not have permission to advance this strategy" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.stage == Stage.ANALYSE
+
+
+def test_a_move_that_is_allowed_still_redirects_to_the_strategy_page(client, world):
+    strategy = passed_strategy(world)
+    client.force_login(world.officer)
+
+    response = advance(client, strategy, strategy.version)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("strategy-detail", args=[strategy.reference])
+    assert "moved to Plan" in client.get(response["Location"]).text
