@@ -43,6 +43,7 @@ def service_unavailable(request, part: str):
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
+    response._has_been_logged = True  # the middleware logs it once, naming the part; not again as a server error
     return response
 
 

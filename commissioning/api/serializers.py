@@ -293,7 +293,18 @@ class EventPageSerializer(serializers.Serializer):
     more = serializers.BooleanField(help_text="True when there may be more events right now.")
 
 
-class StrategyFilterSerializer(serializers.Serializer):
+class QueryParameters(serializers.Serializer):
+    """Query parameters: one given empty (`?updated_since=`) is a 400 naming it, not silently ignored."""
+
+    def validate(self, attrs):
+        blank = {name: "This parameter is empty: give a value or leave it out." for name in self.fields}
+        blank = {name: message for name, message in blank.items() if self.initial_data.get(name, None) == ""}
+        if blank:
+            raise serializers.ValidationError(blank)
+        return attrs
+
+
+class StrategyFilterSerializer(QueryParameters):
     """The list's query parameters, validated: a bad one is a 400 naming it."""
 
     stage = serializers.ChoiceField(choices=Stage.choices, required=False)
@@ -306,7 +317,7 @@ class StrategyFilterSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
 
 
-class AfterSerializer(serializers.Serializer):
+class AfterSerializer(QueryParameters):
     after = serializers.IntegerField(required=False, min_value=0, max_value=MAX_ID, default=0)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
 

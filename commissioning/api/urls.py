@@ -2,6 +2,7 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.response import Response
 
 from . import seats, views
 
@@ -27,6 +28,21 @@ REFERENCE = "<reference:reference>"
 # script is a separate file); both set styles from their script, which the policy allows on these two pages only.
 DOCS_POLICY = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})
 
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per process (it takes seconds, and only a new release changes it)."""
+
+    _generated: dict = {}
+
+    def _get_schema_response(self, request):
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        if version not in self._generated:
+            generator = self.generator_class(urlconf=self.urlconf, api_version=version, patterns=self.patterns)
+            self._generated[version] = generator.get_schema(request=request, public=self.serve_public)
+        disposition = f'inline; filename="{self._get_filename(request, version)}"'
+        return Response(data=self._generated[version], headers={"Content-Disposition": disposition})
+
+
 urlpatterns = [
     path("strategies/", views.StrategyListView.as_view(), name="strategy-list"),
     path(f"strategies/{REFERENCE}/", views.StrategyDetailView.as_view(), name="strategy-detail"),
@@ -37,7 +53,7 @@ urlpatterns = [
     path("seats/<int:seat_id>/decision/", seats.SeatDecisionView.as_view(), name="seat-decision"),
     path("", include("commissioning.api.measure_urls")),
     path("", include("commissioning.api.webhook_urls")),
-    path("schema/", SpectacularAPIView.as_view(api_version="v1"), name="schema"),
+    path("schema/", SchemaView.as_view(api_version="v1"), name="schema"),
     path("docs/", DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", DOCS_POLICY(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
 ]

@@ -30,6 +30,7 @@ PROBLEM_RESPONSES = {
     401: OpenApiResponse(description="Not signed in: no token, or an expired or revoked one (problem+json)."),
     429: OpenApiResponse(description="Too many requests for this token; wait as Retry-After says (problem+json)."),
 }
+BAD_QUERY = OpenApiResponse(description="A query parameter is invalid, such as a cursor (problem+json names it).")
 CONDITIONAL_PARAMETERS = [
     OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An ETag you have."),
     OpenApiParameter(
@@ -43,6 +44,17 @@ class StrategyCursorPagination(CursorPagination):
     page_size = 50
     max_page_size = 100
     page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        """The page_size asked for, or 400 naming it: DRF's own quietly ignores a value it cannot read."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: f"Give a whole number from 1 to {self.max_page_size}, or leave it out."}
+            )
+        return int(raw)
 
     def decode_cursor(self, request):
         try:
@@ -232,7 +244,12 @@ class StrategyHistoryView(APIView):
     @extend_schema(
         operation_id="strategies_history",
         parameters=[s.AfterSerializer],
-        responses={200: s.EventPageSerializer, 404: OpenApiResponse(description="Not found"), **PROBLEM_RESPONSES},
+        responses={
+            200: s.EventPageSerializer,
+            400: BAD_QUERY,
+            404: OpenApiResponse(description="Not found"),
+            **PROBLEM_RESPONSES,
+        },
     )
     def get(self, request, reference: str):
         """The strategy's audit trail, oldest first: `?after=<id>` continues from an event you have."""
@@ -273,7 +290,7 @@ class EventFeedView(APIView):
     @extend_schema(
         operation_id="events_list",
         parameters=[s.AfterSerializer],
-        responses={200: s.EventPageSerializer, **PROBLEM_RESPONSES},
+        responses={200: s.EventPageSerializer, 400: BAD_QUERY, **PROBLEM_RESPONSES},
     )
     def get(self, request):
         """Changes to the strategies you may see, oldest first. Keep `next_after` and pass it as `?after=`."""

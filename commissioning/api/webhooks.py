@@ -19,7 +19,7 @@ from workflows.models import OutboxMessage, OutboxState
 from .. import webhooks
 from ..models import WebhookSubscription
 from .serializers import MAX_ID, OrganisationRefSerializer
-from .views import PROBLEM_RESPONSES, StrategyCursorPagination
+from .views import BAD_QUERY, PROBLEM_RESPONSES, StrategyCursorPagination
 
 # --------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -144,9 +144,6 @@ class DeliverySerializer(serializers.Serializer):
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The webhook's id.")
 NOT_FOUND = OpenApiResponse(description="No such webhook, or not your organisation's (problem+json).")
 BAD_REQUEST = OpenApiResponse(description="The body is invalid (problem+json names each field).")
-
-
-BAD_QUERY = OpenApiResponse(description="A query parameter is invalid, such as a cursor (problem+json names it).")
 
 
 class WebhookCursorPagination(StrategyCursorPagination):

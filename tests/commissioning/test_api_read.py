@@ -280,3 +280,23 @@ def test_the_fast_representation_is_exactly_what_the_serializer_gives(api):
         assert s.strategy_data(strategy, base) == dict(s.StrategySerializer(strategy).data), strategy.reference
         compared += 1
     assert compared == 2  # A and C: the ICB's
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/strategies/?updated_since=", "updated_since"),
+        ("/api/v1/strategies/?stage=", "stage"),
+        ("/api/v1/events/?after=", "after"),
+        ("/api/v1/events/?limit=0", "limit"),
+        ("/api/v1/strategies/MCC-A/history/?limit=0", "limit"),
+        ("/api/v1/webhooks/?page_size=null", "page_size"),
+        ("/api/v1/strategies/?page_size=101", "page_size"),
+    ],
+)
+def test_an_empty_or_unreadable_query_parameter_is_a_400_naming_it(api, path, parameter):
+    w, *_ = api
+    response = token_client(w.icb).get(path)
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert parameter in response.json()["errors"]
