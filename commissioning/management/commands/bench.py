@@ -1,0 +1,104 @@
+"""`manage.py bench` (`make bench`): requests per second, p50 and p99 latency and SQL queries per request of the
+partner API's polls, list page and events feed and of an elected member's queue page, against gunicorn with the
+production settings on PostgreSQL and Redis, at two data sizes, each as a ratio to a bare view's in the same run.
+See `commissioning.benchmarks.bench`.
+
+It exits non-zero when a scenario could not run or answered with errors; missed targets are figures, not failures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from commissioning.benchmarks import bench
+from commissioning.benchmarks.data import DEFAULT_SEED
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark the production configuration (gunicorn, PostgreSQL at BENCH_DATABASE_URL's server, Redis) with "
+        "wrk at two data sizes: a partner's 304 poll, list page of 100 and events feed, an elected member's queue "
+        "page, and a bare view as the baseline. Prints a table and writes JSON to var/bench/."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sizes", default="0.1,1", help="data sizes, comma-separated (default 0.1,1)")
+        parser.add_argument("--seconds", type=float, default=10, help="wrk's run per scenario (default 10)")
+        parser.add_argument(
+            "--warmup", type=float, default=bench.WARMUP_SECONDS, help="a warm-up run first (default 2 s; 0: none)"
+        )
+        parser.add_argument("--connections", type=int, default=8, help="wrk's open connections (default 8)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=(os.cpu_count() or 1) * 2 + 1,
+            help="gunicorn's WEB_CONCURRENCY (default 2 x cores + 1)",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULT_SEED, help=f"bench_data's seed (default {DEFAULT_SEED})"
+        )
+        parser.add_argument(
+            "--profile", action="store_true", help="also profile one request of each scenario (var/bench/logs/)"
+        )
+        parser.add_argument(
+            "--recycle",
+            action="store_true",
+            help="keep gunicorn's worker recycling after ~5,000 requests (production's; off by default here)",
+        )
+        parser.add_argument("--fresh", action="store_true", help="drop the size's database and generate it again")
+        parser.add_argument(
+            "--scenarios",
+            default=",".join(bench.SCENARIOS),
+            help=f"which to run besides the baseline (default all: {','.join(bench.SCENARIOS)})",
+        )
+        # Internal: the query counter, run by the benchmark in a process with the production settings.
+        parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+        parser.add_argument("--probe-output", type=Path, help=argparse.SUPPRESS)
+
+    def handle(self, *args, **options):
+        if options["probe"]:
+            found = bench.probe(json.loads(options["probe"].read_text()))
+            options["probe_output"].write_text(json.dumps(found, indent=2))
+            return
+        try:
+            sizes = bench.parse_sizes(options["sizes"])
+        except ValueError as exc:
+            raise CommandError(f"--sizes: {exc}") from exc
+        scenarios = [s.strip() for s in options["scenarios"].split(",") if s.strip()]
+        unknown = set(scenarios) - set(bench.SCENARIOS)
+        if unknown:
+            raise CommandError(f"unknown scenarios {sorted(unknown)}; choose from {', '.join(bench.SCENARIOS)}")
+        if options["connections"] < 1 or options["seconds"] <= 0 or options["workers"] < 1:
+            raise CommandError("--connections, --seconds and --workers must be positive")
+        run = bench.Bench(
+            bench.Options(
+                sizes=sizes,
+                seconds=options["seconds"],
+                warmup=options["warmup"],
+                connections=options["connections"],
+                workers=options["workers"],
+                fresh=options["fresh"],
+                seed=options["seed"],
+                scenarios=scenarios,
+                profile=options["profile"],
+                recycle=options["recycle"],
+            ),
+            self.stdout.write,
+        )
+        try:
+            report = run.run()
+        except (bench.BenchError, bench.stack.StackError) as exc:
+            raise CommandError(str(exc)) from exc
+        path = run.save(report)
+        self.stdout.write("")
+        self.stdout.write(bench.render(report))
+        self.stdout.write("")
+        self.stdout.write(f"JSON: {path} (and {path.parent / 'latest.json'})")
+        if report["failed"]:
+            raise CommandError(f"{len(report['failed'])} scenario(s) failed: {', '.join(report['failed'])}")
