@@ -64,7 +64,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if options["probe"]:
             found = bench.probe(json.loads(options["probe"].read_text()))
-            options["probe_output"].write_text(json.dumps(found, indent=2))
+            # It holds the partner's token and the member's session cookie (the requests' headers): owner only.
+            descriptor = os.open(options["probe_output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                json.dump(found, file, indent=2)
             return
         try:
             sizes = bench.parse_sizes(options["sizes"])
