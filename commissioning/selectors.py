@@ -102,16 +102,35 @@ class QueueRow:
         return self.seat.gate.key_decision
 
 
-def signoff_queue_for(user) -> list[QueueRow]:
-    """`seats_awaiting(user)` with each seat's strategy and, for a deputy, the principal: five queries in all."""
+@dataclass(frozen=True)
+class QueueCounts:
+    waiting: int
+    overdue: int
+    key_decisions: int
+
+
+def signoff_queue_counts(user) -> QueueCounts:
+    """How many seats wait for the person, how many of them are overdue and how many are key decisions: one query,
+    however long the queue."""
+    today = timezone.localdate()
+    counts = seats_awaiting(user).aggregate(
+        waiting=Count("pk"),
+        overdue=Count("pk", filter=Q(due_on__lt=today)),
+        key_decisions=Count("pk", filter=Q(gate__key_decision=True)),
+    )
+    return QueueCounts(**counts)
+
+
+def signoff_queue_for(user, *, offset: int = 0, limit: int | None = None) -> list[QueueRow]:
+    """`seats_awaiting(user)` (soonest due first, from `offset`, at most `limit`) with each seat's strategy and, for a
+    deputy, the principal: five queries in all."""
     today = timezone.localdate()
     current = Strategy.objects.filter(current_gate_id=OuterRef("gate_id"))
-    seats = list(
-        seats_awaiting(user).annotate(
-            strategy_reference=Subquery(current.values("reference")[:1]),
-            strategy_title=Subquery(current.values("title")[:1]),
-        )
+    awaiting = seats_awaiting(user).annotate(
+        strategy_reference=Subquery(current.values("reference")[:1]),
+        strategy_title=Subquery(current.values("title")[:1]),
     )
+    seats = list(awaiting[offset : offset + limit] if limit is not None else awaiting[offset:])
     if not seats:
         return []
     delegations = list(
