@@ -64,9 +64,10 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
     world.officer.save(update_fields=["password"])
     strategy = make_strategy(world)
     complete_evidence(strategy, world.officer)
-    # A schedule the beat will find at once, to prove the beat hands work to the worker.
+    # A schedule the beat will find at once, to prove the beat hands work to the worker. Not the outbox: its run
+    # could deliver the submission's e-mail before the task the submission asks for, whose log lines are checked.
     every_second = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="smoke: outbox", task="workflows.deliver_outbox", interval=every_second)
+    PeriodicTask.objects.create(name="smoke: webhooks", task="commissioning.publish_webhooks", interval=every_second)
     issued = manage(env, "api_token", "ICB", "--days", "1")
     token = re.search(r"cce_\w+", issued.stdout).group(0)
 
@@ -133,7 +134,8 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
         assert f"rid={request_id}" in web.log(), "gunicorn's access log should name the request id"
 
         # The beat sends its schedule to the worker.
-        wait_for(lambda: beat.alive() and "Sending due task smoke: outbox" in beat.log(), what="the beat to send")
+        wait_for(lambda: beat.alive() and "Sending due task smoke: webhooks" in beat.log(), what="the beat to send")
+        wait_for(lambda: "commissioning.publish_webhooks" in worker.log(), what="the worker to run the beat's task")
 
         # A partner's system polls: 200 with an ETag, then 304 for the same ETag.
         api = {"Authorization": f"Token {token}", "Accept": "application/json"}
