@@ -1,6 +1,7 @@
 """The sign-off page (frozen snapshot and decision form), call-in and refer-back, delegations and notifications."""
 
 import datetime as dt
+from html import escape
 
 import pytest
 from django.urls import reverse
@@ -259,7 +260,7 @@ def test_a_deputy_is_told_they_decide_on_behalf_of_their_principal_and_the_decis
     DelegationFactory(principal=world.finance, deputy=deputy)
     client.force_login(deputy)
     url = seat_url(gate, "finance")
-    assert f"You are deciding on behalf of {world.finance}" in client.get(url).text
+    assert escape(f"You are deciding on behalf of {world.finance}") in client.get(url).text
     response = client.post(url, {"gate_version": gate.version, "outcome": "approve"})
     assert response.status_code == 302
     decision = Decision.objects.get()
@@ -307,7 +308,7 @@ def test_a_decided_seat_shows_the_decision_and_no_form(client, world):
     client.force_login(world.finance)
     page = client.get(seat_url(gate, "finance")).text
     assert "This seat has already been decided: approved." in page
-    assert f"Approve by {world.finance}" in page
+    assert escape(f"Approve by {world.finance}") in page
     assert "Record decision" not in page
 
 
