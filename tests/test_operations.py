@@ -300,3 +300,16 @@ def test_production_refuses_a_weak_secret_key_and_starts_with_a_good_one():
     assert "SECRET_KEY must be a long random value" in weak.stderr
     good = production_start(**GOOD)
     assert good.returncode == 0, good.stderr
+
+
+@pytest.mark.django_db
+def test_readyz_does_not_ask_for_redis_where_nothing_uses_it(client):
+    """`make run` on a developer's machine: the filesystem broker and the in-memory cache."""
+    with override_settings(
+        CELERY_BROKER_URL="filesystem://",
+        REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+    ):
+        response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["checks"]["redis"] == "not used"
