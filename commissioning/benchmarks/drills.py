@@ -488,14 +488,11 @@ main()
 
 
 def wait_until(condition: Callable[[], object], *, timeout: float, what: str, every: float = 0.2) -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise DrillError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(every)
+    """stack.wait_for, failing the drill (DrillError) rather than the stack."""
+    try:
+        return stack.wait_for(condition, timeout=timeout, what=what, every=every)
+    except stack.StackError as exc:
+        raise DrillError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ class StackError(RuntimeError):
     """A process of the stack did not start, or stopped when it should not have."""
 
 
-def wait_for(condition: Callable[[], object], *, timeout: float = WAIT_SECONDS, what: str) -> object:
+def wait_for(
+    condition: Callable[[], object], *, timeout: float = WAIT_SECONDS, what: str, every: float = 0.05
+) -> object:
+    """Poll `condition` every `every` seconds until it returns something truthy; StackError after `timeout`."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()
@@ -40,7 +43,7 @@ def wait_for(condition: Callable[[], object], *, timeout: float = WAIT_SECONDS, 
             return result
         if time.monotonic() > deadline:
             raise StackError(f"Timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(every)
 
 
 def free_port() -> int:

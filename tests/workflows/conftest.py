@@ -15,11 +15,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,33 +30,18 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from commissioning.benchmarks import stack
+from commissioning.benchmarks.stack import free_port, port_open
+
 WAIT_SECONDS = 30
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float = WAIT_SECONDS, what: str) -> object:
     """Poll `condition` until it returns something truthy; fail the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"Timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.05)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
+        return stack.wait_for(condition, timeout=timeout, what=what)
+    except stack.StackError as exc:
+        pytest.fail(str(exc))
 
 
 # --------------------------------------------------------------------------------------------------------------
