@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from workflows import services as engine
-from workflows.calendar import WorkingCalendar, earliest_date_after_clear_days
+from workflows.calendar import earliest_date_after_clear_days
 from workflows.exceptions import (
     ContentFrozen,
     GateNotReady,
@@ -31,7 +31,7 @@ from workflows.models import Decision, Gate, GateState, Seat
 from workflows.services import ConditionSpec, RecordSpec, SeatSpec
 from workflows.transitions import apply_transition, audit, available_transitions, check_version, lock
 
-from . import notifications
+from . import notifications, rules
 from .directory import Directory
 from .models import (
     ADVANCE_FROM,
@@ -47,7 +47,6 @@ from .models import (
     PartnerKind,
     Recommendation,
     Role,
-    SeatParty,
     ServiceArea,
     Stage,
     StagePeriod,
@@ -234,7 +233,7 @@ def _create_stage(strategy: Strategy, *, actor) -> Gate:
         subject=strategy,
         stage=strategy.stage,
         cycle=strategy.cycle,
-        title=f"{strategy.get_stage_display()} gate, cycle {strategy.cycle}: {strategy.title}",
+        title=rules.gate_title(strategy.get_stage_display(), strategy.cycle, strategy.title),
         actor=actor,
     )
     templates = EvidenceTemplate.objects.filter(stage=strategy.stage, active=True).order_by("position", "pk")
@@ -450,113 +449,72 @@ def missing_evidence(strategy: Strategy) -> list[str]:
 def is_key_decision(strategy: Strategy, policy: GatePolicy | None = None) -> bool:
     """A gate is a key decision when its stage's policy allows it and a lead-organisation threshold is met."""
     policy = policy or GatePolicy.objects.filter(stage=strategy.stage).first()
-    if policy is None or not policy.key_decisions_apply:
-        return False
-    org = strategy.lead_organisation
-    revenue = org.key_decision_revenue_threshold
-    capital = org.key_decision_capital_threshold
-    return (revenue is not None and strategy.total_contract_value >= revenue) or (
-        capital is not None and strategy.capital_value >= capital
+    organisation = strategy.lead_organisation
+    return rules.key_decision_applies(
+        policy_applies=policy is not None and policy.key_decisions_apply,
+        revenue_threshold=organisation.key_decision_revenue_threshold,
+        capital_threshold=organisation.key_decision_capital_threshold,
+        total_contract_value=strategy.total_contract_value,
+        capital_value=strategy.capital_value,
     )
 
 
 def seat_specs_for(
     strategy: Strategy, *, key_decision: bool, today: dt.date, decision_not_before=None
 ) -> list[SeatSpec]:
-    """The seats the stage's gate policy asks for, at the strategy's value; duplicates merged."""
+    """The seats the stage's gate policy asks for, at the strategy's value (see `rules.seat_specs`)."""
     policy = GatePolicy.objects.filter(stage=strategy.stage).prefetch_related("rules").first()
     if policy is None:
         return []
-    calendar = WorkingCalendar()
-    partner_links = list(strategy.partner_links.select_related("organisation").order_by("organisation__name"))
-    parties = {
-        SeatParty.LEAD: [strategy.lead_organisation],
-        SeatParty.EACH_PARTNER: [p.organisation for p in partner_links],
-        SeatParty.EACH_POOLED_BUDGET_PARTNER: [
-            p.organisation for p in partner_links if p.kind == PartnerKind.POOLED_BUDGET_CONTRIBUTOR
-        ],
-        SeatParty.EACH_CO_COMMISSIONER: [
-            p.organisation for p in partner_links if p.kind == PartnerKind.CO_COMMISSIONER
-        ],
-    }
-    merged: dict[tuple[str, int], dict] = {}
-    for rule in sorted(policy.rules.all(), key=lambda r: (r.position, r.pk)):
-        if not rule.applies(value=strategy.total_contract_value, key_decision=key_decision):
-            continue
-        due_on = calendar.add_working_days(today, rule.due_working_days)
-        if rule.requires_record_of_decision and decision_not_before and decision_not_before > due_on:
-            due_on = decision_not_before
-        for organisation in parties[rule.party]:
-            key = (rule.role, organisation.pk)
-            spec = merged.setdefault(
-                key,
-                {"organisation": organisation, "required": 0, "due_on": due_on, "record": False},
-            )
-            spec["required"] = max(spec["required"], rule.required_approvals)
-            spec["due_on"] = max(spec["due_on"], due_on)
-            spec["record"] = spec["record"] or rule.requires_record_of_decision
-    specs = []
-    for (role, organisation_id), spec in merged.items():
-        role_label = Role(role).label
-        label = f"{role_label}, {spec['organisation'].name}"
-        if spec["required"] > 1:
-            label = f"{spec['required']} {role_label.lower()}s, {spec['organisation'].name}"
-        specs.append(
-            SeatSpec(
-                role=role,
-                organisation_id=organisation_id,
-                label=label,
-                due_on=spec["due_on"],
-                required_approvals=spec["required"],
-                requires_record_of_decision=spec["record"],
-            )
-        )
-    return specs
+    partner_links = strategy.partner_links.select_related("organisation")
+    return rules.seat_specs(
+        policy.rules.all(),
+        lead_organisation=strategy.lead_organisation,
+        partners=[(link.organisation, link.kind) for link in partner_links],
+        value=strategy.total_contract_value,
+        key_decision=key_decision,
+        today=today,
+        decision_not_before=decision_not_before,
+    )
 
 
 def strategy_snapshot(strategy: Strategy) -> dict:
     """What a gate's sign-off agrees to: the strategy and its evidence for this cycle, as plain JSON."""
-    partners = [
-        {"organisation": link.organisation.name, "organisation_id": link.organisation_id, "kind": link.kind}
-        for link in strategy.partner_links.select_related("organisation").order_by("organisation__name")
-    ]
     evidence = [
-        {
-            "stage": item.stage,
-            "code": item.template.code,
-            "title": item.title,
-            "required": item.required,
-            "status": item.status,
-            "content": item.content,
-            "link": item.link,
-            "completed_by": str(item.completed_by) if item.completed_by else None,
-            "completed_at": item.completed_at.isoformat() if item.completed_at else None,
-        }
+        rules.evidence_snapshot(
+            stage=item.stage,
+            code=item.template.code,
+            title=item.title,
+            required=item.required,
+            status=item.status,
+            content=item.content,
+            link=item.link,
+            completed_by=str(item.completed_by) if item.completed_by else None,
+            completed_at=item.completed_at,
+        )
         for item in strategy.evidence.filter(cycle=strategy.cycle)
         .select_related("template", "completed_by")
         .order_by("pk")
     ]
-    return {
-        "strategy": {
-            "reference": strategy.reference,
-            "title": strategy.title,
-            "summary": strategy.summary,
-            "service_area": strategy.service_area,
-            "lead_organisation": strategy.lead_organisation.name,
-            "lead_officer": str(strategy.lead_officer),
-            "annual_value": str(strategy.annual_value),
-            "total_contract_value": str(strategy.total_contract_value),
-            "capital_value": str(strategy.capital_value),
-            "pooled_budget": strategy.pooled_budget,
-            "delivery_channel": strategy.delivery_channel,
-            "recommendation": strategy.recommendation,
-            "next_review_date": strategy.next_review_date.isoformat() if strategy.next_review_date else None,
-            "partners": partners,
-        },
-        "stage": strategy.stage,
-        "cycle": strategy.cycle,
-        "evidence": evidence,
-    }
+    return rules.strategy_snapshot_content(
+        reference=strategy.reference,
+        title=strategy.title,
+        summary=strategy.summary,
+        service_area=strategy.service_area,
+        lead_organisation=strategy.lead_organisation.name,
+        lead_officer=str(strategy.lead_officer),
+        annual_value=strategy.annual_value,
+        total_contract_value=strategy.total_contract_value,
+        capital_value=strategy.capital_value,
+        pooled_budget=strategy.pooled_budget,
+        delivery_channel=strategy.delivery_channel,
+        recommendation=strategy.recommendation,
+        next_review_date=strategy.next_review_date,
+        partners=[(link.organisation, link.kind) for link in strategy.partner_links.select_related("organisation")],
+        evidence=evidence,
+        stage=strategy.stage,
+        cycle=strategy.cycle,
+    )
 
 
 def gate_submit(*, actor, strategy_id: int, expected_version: int | None = None) -> Gate:
