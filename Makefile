@@ -55,6 +55,7 @@ format: setup
 diagrams: setup  ## regenerate the state diagrams in README.md from the code
 	$(PY) manage.py state_diagrams --write README.md
 
+# Benchmarks and drills live outside the product, in benchmarks/ (never in the image): `python -m benchmarks ...`.
 BENCH_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/commissioning_bench
 BENCH_ARGS ?=
 
@@ -63,15 +64,15 @@ wrk:
 	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 bench: setup wrk  ## speed at two data sizes against the production configuration (PostgreSQL, Redis, gunicorn, wrk)
-	$(PY) manage.py bench $(BENCH_ARGS)
+	$(PY) -m benchmarks bench $(BENCH_ARGS)
 
 drills: setup  ## resilience drills: races, Redis and PostgreSQL outages, a killed worker, schemathesis
-	$(PY) manage.py drills $(DRILL_ARGS)
+	$(PY) -m benchmarks drills $(DRILL_ARGS)
 
 bench-sweeps: setup  ## benchmark the seat reminder sweep on PostgreSQL: 50,000 open seats, 10,000 due
 	$(PY) -c 'import sys, psycopg; from psycopg import sql; from psycopg.conninfo import conninfo_to_dict, make_conninfo; url = sys.argv[1]; name = conninfo_to_dict(url)["dbname"]; c = psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True); c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() or c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))' '$(BENCH_DATABASE_URL)'
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_sweeps $(BENCH_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) -m benchmarks sweeps $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .ruff_cache

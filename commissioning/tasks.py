@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import sweeps
+from .services import webhooks
 
 
 @shared_task(name="commissioning.close_call_in_windows")
@@ -33,6 +34,4 @@ def send_weekly_digests() -> str:
 @shared_task(name="commissioning.publish_webhooks")
 def publish_webhooks() -> str:
     """Every minute: turn new audit events into webhook messages in the outbox, which delivers them."""
-    from . import webhooks
-
     return str(webhooks.fan_out())

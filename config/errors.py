@@ -10,9 +10,11 @@ import logging
 
 import redis
 from django.db import InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.views.defaults import server_error
+
+from .problems import problem_response
 
 log = logging.getLogger(__name__)
 
@@ -20,25 +22,12 @@ UNAVAILABLE = (OperationalError, InterfaceError, redis.exceptions.ConnectionErro
 RETRY_AFTER_SECONDS = 30
 
 
-def _problem(status: int, title: str, detail: str, code: str) -> JsonResponse:
-    from commissioning.api.errors import PROBLEM
-
-    body = {"type": f"/api/v1/problems/{code.replace('_', '-')}", "title": title, "status": status}
-    body |= {"detail": detail, "code": code}
-    return JsonResponse(body, status=status, content_type=PROBLEM)
-
-
 def service_unavailable(request, part: str):
     if request.path.startswith("/api/"):
-        response = _problem(
-            503,
-            "Service unavailable",
-            f"The service cannot reach its {part} just now. Try again in a minute.",
-            "service_unavailable",
+        response = problem_response(
+            503, f"The service cannot reach its {part} just now. Try again in a minute.", "service_unavailable"
         )
     else:
-        from django.http import HttpResponse
-
         html = render_to_string("503.html", {"part": part})
         response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
@@ -67,9 +56,8 @@ class ServiceUnavailableMiddleware:
 def handler500(request):
     """problem+json for the API, GOV.UK's 'Sorry, there is a problem with the service' page for people."""
     if request.path.startswith("/api/"):
-        return _problem(
+        return problem_response(
             500,
-            "Internal server error",
             "Something went wrong on our side. It has been logged; quote the X-Request-ID header if you report it.",
             "server_error",
         )

@@ -1,4 +1,5 @@
-"""Domain exceptions raised by services. Views and the API turn them into messages and HTTP statuses."""
+"""Domain exceptions raised by services. Each carries the HTTP status that the API and the pages both answer it
+with (`status`), and a `code` for machines; `message` says why, in words a person can act on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ class WorkflowError(Exception):
     """Base class: `message` says why, in words a person can act on."""
 
     code = "workflow_error"
+    status = 409
 
     def __init__(self, message: str, **details: object) -> None:
         super().__init__(message)
@@ -21,6 +23,7 @@ class InvalidInput(WorkflowError):
     """Input failed validation; `errors` maps each field to what is wrong with it."""
 
     code = "invalid_input"
+    status = 400
 
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
@@ -29,7 +32,10 @@ class InvalidInput(WorkflowError):
 
 
 class NotPermitted(WorkflowError):
+    """The person may not do this at all (whatever the state)."""
+
     code = "not_permitted"
+    status = 403
 
 
 class TransitionNotAllowed(WorkflowError):
@@ -61,7 +67,10 @@ class ContentFrozen(WorkflowError):
 
 
 class NotYourSeat(WorkflowError):
+    """The person holds no authority over this seat (not its role, not a deputy, or they submitted the gate)."""
+
     code = "not_your_seat"
+    status = 403
 
 
 class AlreadyDecided(WorkflowError):
@@ -72,6 +81,7 @@ class StaleVersion(WorkflowError):
     """Someone else changed the object since the caller read it."""
 
     code = "stale_version"
+    status = 412
 
     def __init__(self, message: str, *, current_version: int) -> None:
         self.current_version = current_version

@@ -24,6 +24,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -114,18 +115,22 @@ def notify(**kwargs) -> int:
     return len(enqueue(build_messages(**kwargs)))
 
 
-def request_delivery() -> None:
-    """Ask a worker to deliver due messages. A broker that is down is not an error: the outbox sweep catches up."""
-    from .tasks import deliver_outbox
+DELIVER_TASK = "workflows.deliver_outbox"  # workflows.tasks.deliver_outbox, sent by name: tasks call this module
 
-    if deliver_outbox.app.conf.task_always_eager:
-        deliver_outbox.apply_async()
+
+def request_delivery() -> None:
+    """Ask a worker to deliver due messages. A broker that is down is not an error: the outbox sweep catches up.
+
+    With Celery's eager mode (the unit tests) the due messages are delivered here and now instead."""
+    app = current_app._get_current_object()
+    if app.conf.task_always_eager:
+        deliver_due()
         return
     try:
         # One quick attempt: a request must not wait on Celery's default of 100 reconnection attempts.
-        with deliver_outbox.app.connection_for_write() as connection:
+        with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-            deliver_outbox.apply_async(connection=connection, retry=False)
+            app.send_task(DELIVER_TASK, connection=connection, retry=False)
     except Exception:  # the broker is unreachable: log it and leave the rows for the sweep
         log.warning("Could not reach the task broker; the outbox sweep will deliver the waiting messages.")
 

@@ -113,10 +113,7 @@ def apply_transition(
     field = _state_field(obj)
     from_state = getattr(obj, field.attname)
     getattr(obj, name)(**(params or {}))
-    if hasattr(obj, "version"):
-        obj.version += 1
-    if hasattr(obj, "updated_at"):
-        obj.updated_at = timezone.now()
+    _mark_changed(obj)
     try:
         obj.save()
     except ConcurrentTransition as exc:  # only without a lock; kept as a clear error, not a 500
@@ -132,6 +129,25 @@ def apply_transition(
         snapshot_hash=snapshot_hash,
         data=data,
     )
+
+
+def _mark_changed(obj: models.Model) -> list[str]:
+    changed = []
+    if hasattr(obj, "version"):
+        obj.version += 1
+        changed.append("version")
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = timezone.now()
+        changed.append("updated_at")
+    return changed
+
+
+def record_change(obj: models.Model, *fields: str) -> None:
+    """A change to a locked `obj` that moves no state of its own (the second of three seats decided on its gate, an
+    edit of a strategy or its evidence), saving `fields` with it: its version goes up, so that whoever holds the old
+    one is refused, and pollers see that something changed."""
+    require_atomic()
+    obj.save(update_fields=[*fields, *_mark_changed(obj)])
 
 
 def audit(

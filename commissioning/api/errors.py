@@ -1,5 +1,6 @@
-"""Every API error as `application/problem+json` (RFC 9457): a type, a title, the status, what went wrong, and
-for bad input the fields named; for a refused transition, what is allowed now and what is missing."""
+"""DRF's exception handler: every API error as `application/problem+json` (RFC 9457, built by `config.problems`):
+for bad input the fields named; for a refused change, what is allowed now and what is missing, at the status the
+domain exception carries."""
 
 from __future__ import annotations
 
@@ -11,54 +12,23 @@ from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from config.errors import UNAVAILABLE
+from config.problems import PROBLEM, problem_body, problem_response
 from workflows import exceptions as domain
 
 log = logging.getLogger(__name__)
 
-PROBLEM = "application/problem+json"
-
-DOMAIN_STATUS = [
-    (domain.InvalidInput, 400),
-    (domain.NotYourSeat, 403),
-    (domain.NotPermitted, 403),
-    (domain.StaleVersion, 412),
-    (domain.TransitionNotAllowed, 409),
-    (domain.GateNotReady, 409),
-    (domain.ContentFrozen, 409),
-    (domain.AlreadyDecided, 409),
-    (domain.Conflict, 409),
-    (domain.WorkflowError, 409),
-]
-
-TITLES = {
-    400: "Bad request",
-    401: "Not signed in",
-    403: "Not allowed",
-    404: "Not found",
-    405: "Method not allowed",
-    406: "Not acceptable",
-    409: "Conflict",
-    412: "Precondition failed",
-    413: "Request too large",
-    415: "Unsupported media type",
-    428: "Precondition required",
-    429: "Too many requests",
-}
-
-
-def problem_body(status: int, detail: str, code: str, **extra) -> dict:
-    return {
-        "type": f"/api/v1/problems/{code.replace('_', '-')}",
-        "title": TITLES.get(status, "Error"),
-        "status": status,
-        "detail": detail,
-        "code": code,
-        **extra,
-    }
-
 
 def problem(status: int, detail: str, code: str, headers: dict | None = None, **extra) -> Response:
     return Response(problem_body(status, detail, code, **extra), status=status, headers=headers, content_type=PROBLEM)
+
+
+def domain_problem(exc: domain.WorkflowError) -> Response:
+    """A service's refusal, at the status the exception carries (the pages answer with the same one)."""
+    if isinstance(exc, domain.InvalidInput):
+        return _invalid(exc.errors)
+    extra = {k: v for k, v in exc.details.items() if k != "errors"}
+    return problem(exc.status, exc.message, exc.code, **extra)
 
 
 def _field_errors(data, prefix: str = "") -> dict[str, str]:
@@ -96,12 +66,8 @@ def _invalid(errors: dict[str, str]) -> Response:
 
 def exception_handler(exc, context):
     """DRF's exception handler, in problem+json."""
-    for kind, status in DOMAIN_STATUS:
-        if isinstance(exc, kind):
-            if isinstance(exc, domain.InvalidInput):
-                return _invalid(exc.errors)
-            extra = {k: v for k, v in exc.details.items() if k != "errors"}
-            return problem(status, exc.message, exc.code, **extra)
+    if isinstance(exc, domain.WorkflowError):
+        return domain_problem(exc)
     if isinstance(exc, drf.ValidationError):
         return _invalid(_field_errors(exc.detail))
     if isinstance(exc, RequestDataTooBig):
@@ -122,16 +88,10 @@ def exception_handler(exc, context):
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         return problem(status, detail, code, headers=headers)
-    from config.errors import UNAVAILABLE
-
     if not isinstance(exc, UNAVAILABLE):  # those become 503 in config.errors.ServiceUnavailableMiddleware
         log.exception("Unhandled API error", exc_info=exc)
     return None
 
 
 def too_large_response() -> JsonResponse:
-    return JsonResponse(
-        problem_body(413, "The request body is larger than this API accepts.", "too_large"),
-        status=413,
-        content_type=PROBLEM,
-    )
+    return problem_response(413, "The request body is larger than this API accepts.", "too_large")

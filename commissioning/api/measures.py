@@ -12,8 +12,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import measures
+from .. import selectors
 from ..models import OutcomeMeasure, PerformanceFigure
+from ..services import measures
 from .serializers import OrganisationRefSerializer
 from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, _visible_strategy, conditional_strategy_response
 
@@ -116,7 +117,7 @@ class MeasureListView(APIView):
             request,
             reference,
             "measures",
-            lambda pk: MeasureSerializer(measures.measures_with_figures(pk), many=True).data,
+            lambda pk: MeasureSerializer(selectors.measures_with_figures(pk), many=True).data,
         )
 
 

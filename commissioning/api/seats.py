@@ -25,7 +25,7 @@ from workflows.services import ConditionSpec, RecordSpec
 from .. import selectors, services
 from ..models import Strategy
 from . import serializers as s
-from .errors import exception_handler, problem
+from .errors import domain_problem, problem
 from .views import PROBLEM_RESPONSES
 
 
@@ -200,7 +200,7 @@ class SeatDecisionView(APIView):
                 expected_gate_version=gate_version,
             )
         except WorkflowError as exc:
-            return exception_handler(exc, {})
+            return domain_problem(exc)
         gate = decision.gate
         gate.refresh_from_db()
         body = {

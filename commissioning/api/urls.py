@@ -1,10 +1,10 @@
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path, register_converter
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
 
-from . import seats, views
+from . import measures, seats, views, webhooks
 
 app_name = "api"
 
@@ -51,8 +51,16 @@ urlpatterns = [
     path("events/", views.EventFeedView.as_view(), name="events"),
     path("seats/", seats.SeatQueueView.as_view(), name="seat-queue"),
     path("seats/<int:seat_id>/decision/", seats.SeatDecisionView.as_view(), name="seat-decision"),
-    path("", include("commissioning.api.measure_urls")),
-    path("", include("commissioning.api.webhook_urls")),
+    # A measure's code is any text: one the strategy does not have is a 400 naming `measure` and listing the codes.
+    path(f"strategies/{REFERENCE}/measures/", measures.MeasureListView.as_view(), name="strategy-measures"),
+    path(
+        f"strategies/{REFERENCE}/measures/<str:code>/figures/",
+        measures.FigureCreateView.as_view(),
+        name="strategy-measure-figures",
+    ),
+    path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetailView.as_view(), name="webhook-detail"),
+    path("webhooks/<int:pk>/deliveries/", webhooks.WebhookDeliveriesView.as_view(), name="webhook-deliveries"),
     path("schema/", SchemaView.as_view(api_version="v1"), name="schema"),
     path("docs/", DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", DOCS_POLICY(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),

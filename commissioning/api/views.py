@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, Max, OuterRef, Sum
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
@@ -20,10 +19,10 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from workflows.models import AuditEvent, Decision, Seat, SeatState
+from workflows.models import AuditEvent, Decision
 
 from .. import selectors
-from ..models import Evidence, EvidenceStatus, Strategy, StrategyPartner
+from ..models import Strategy, StrategyPartner
 from . import serializers as s
 
 PROBLEM_RESPONSES = {
@@ -63,51 +62,6 @@ class StrategyCursorPagination(CursorPagination):
             raise exceptions.ValidationError(
                 {"cursor": "This is not a cursor the API gave out; start again without it."}
             ) from None
-
-
-def _evidence_count(**extra):
-    rows = (
-        Evidence.objects.filter(
-            strategy=OuterRef("pk"), cycle=OuterRef("cycle"), stage=OuterRef("stage"), required=True
-        )
-        .filter(**extra)
-        .values("strategy")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
-
-
-SEAT_FIELDS = (
-    "gate_id", "round", "role", "label", "organisation_id", "state", "required_approvals",
-    "requires_record_of_decision", "due_on", "decided_at",
-)  # fmt: skip
-
-
-def strategies_for_api(user):
-    """Visible strategies with everything the serializer reads, in a fixed number of queries."""
-    seats = (
-        Seat.objects.exclude(state=SeatState.SUPERSEDED)
-        .select_related("organisation")
-        .only(*SEAT_FIELDS, "organisation__name", "organisation__code")
-        .order_by("pk")
-    )
-    partners = (
-        StrategyPartner.objects.select_related("organisation")
-        .only("strategy_id", "kind", "organisation__name", "organisation__code")
-        .order_by("organisation__name")
-    )
-    return (
-        selectors.strategies_visible_to(user)
-        .select_related("lead_organisation", "current_gate")
-        .prefetch_related(
-            Prefetch("partner_links", queryset=partners, to_attr="partner_list"),
-            Prefetch("current_gate__seats", queryset=seats, to_attr="all_seats"),
-        )
-        .annotate(
-            evidence_required=_evidence_count(), evidence_complete=_evidence_count(status=EvidenceStatus.COMPLETE)
-        )
-    )
 
 
 def _conditional(request, etag: str, last_modified) -> Response | None:
@@ -203,7 +157,7 @@ class StrategyListView(APIView):
             return not_modified
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            strategies_for_api(request.user).filter(pk__in=queryset.values("pk")), request, view=self
+            selectors.strategies_for_api(request.user).filter(pk__in=queryset.values("pk")), request, view=self
         )
         base = reverse("api:strategy-list")
         response = paginator.get_paginated_response([s.strategy_data(strategy, base) for strategy in page])
@@ -227,7 +181,9 @@ class StrategyDetailView(APIView):
             request,
             reference,
             "strategy",
-            lambda pk: s.strategy_data(strategies_for_api(request.user).get(pk=pk), reverse("api:strategy-list")),
+            lambda pk: s.strategy_data(
+                selectors.strategies_for_api(request.user).get(pk=pk), reverse("api:strategy-list")
+            ),
         )
 
 

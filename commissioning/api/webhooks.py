@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 
 from workflows.models import OutboxMessage, OutboxState
 
-from .. import webhooks
 from ..models import WebhookSubscription
+from ..selectors.webhooks import deliveries_of, subscriptions_of
+from ..services import webhooks
 from .serializers import MAX_ID, OrganisationRefSerializer
 from .views import BAD_QUERY, PROBLEM_RESPONSES, StrategyCursorPagination
 
@@ -155,7 +156,7 @@ class DeliveryCursorPagination(StrategyCursorPagination):
 
 
 def _visible(request, pk: int) -> WebhookSubscription:
-    subscription = webhooks.subscriptions_of(request.user).filter(pk=pk).first()
+    subscription = subscriptions_of(request.user).filter(pk=pk).first()
     if subscription is None:
         raise exceptions.NotFound(f"No webhook {pk} of your organisation.")
     return subscription
@@ -174,7 +175,7 @@ class WebhookListView(APIView):
     def get(self, request):
         """The webhooks of the organisations where you hold a role, oldest first. Secrets are never shown."""
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(webhooks.subscriptions_of(request.user), request, view=self)
+        page = paginator.paginate_queryset(subscriptions_of(request.user), request, view=self)
         return paginator.get_paginated_response(WebhookSerializer(page, many=True).data)
 
     @extend_schema(
@@ -201,7 +202,7 @@ class WebhookListView(APIView):
             organisation_id=data.get("organisation"),
             active=data["active"],
         )
-        subscription = webhooks.subscriptions_of(request.user).get(pk=subscription.pk)
+        subscription = subscriptions_of(request.user).get(pk=subscription.pk)
         return Response(WebhookCreatedSerializer(subscription).data, status=201)
 
 
@@ -257,5 +258,5 @@ class WebhookDeliveriesView(APIView):
         (the receiver's status code or the error, and how long it took). Follow `next` for older ones."""
         subscription = _visible(request, pk)
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(webhooks.deliveries_of(subscription.pk), request, view=self)
+        page = paginator.paginate_queryset(deliveries_of(subscription.pk), request, view=self)
         return paginator.get_paginated_response(DeliverySerializer(page, many=True).data)

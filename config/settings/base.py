@@ -115,7 +115,7 @@ AUTH_USER_MODEL = "commissioning.User"
 # The generic engine in `workflows` refers to the domain's organisations through this setting and asks the
 # domain who holds which role through the directory class named here; it never imports `commissioning`.
 WORKFLOWS_ORGANISATION_MODEL = "commissioning.Organisation"
-WORKFLOWS_DIRECTORY = "commissioning.directory.Directory"
+WORKFLOWS_DIRECTORY = env("WORKFLOWS_DIRECTORY", "commissioning.directory.Directory")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -318,7 +318,7 @@ LOGGING = logging_config(env("LOG_FORMAT", "text"), env("LOG_LEVEL", "INFO"))
 # audit events (once older than WEBHOOK_SETTLE_SECONDS, so a transaction still open cannot be skipped) into outbox
 # messages for each subscription; the outbox POSTs them signed (HMAC-SHA256), retrying with its backoff. The engine
 # gets each message's secret from the resolver named here. Subscribers' URLs must be https and public addresses.
-WORKFLOWS_WEBHOOK_SECRET_RESOLVER = "commissioning.webhooks.secret_for_message"  # noqa: S105 (a function)
+WORKFLOWS_WEBHOOK_SECRET_RESOLVER = "commissioning.selectors.webhooks.secret_for_message"  # noqa: S105 (a function)
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", False)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
 WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))

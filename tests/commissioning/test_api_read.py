@@ -268,7 +268,7 @@ def test_the_fast_representation_is_exactly_what_the_serializer_gives(api):
     the published contract. Both must say the same for strategies in every kind of state."""
     from django.urls import reverse
 
-    from commissioning.api.views import strategies_for_api
+    from commissioning.selectors import strategies_for_api
 
     w, _, _, c = api
     complete_evidence(c, w.officer)

@@ -18,9 +18,10 @@ from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from commissioning import measures, services
+from commissioning import services
 from commissioning.management.commands.api_token import service_account
 from commissioning.models import OutcomeMeasure, PerformanceFigure, Strategy
+from commissioning.services import measures
 from tests.factories import OrganisationFactory, UserFactory, build_world, complete_evidence, make_strategy
 from workflows.exceptions import ContentFrozen, InvalidInput, NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent

@@ -16,7 +16,7 @@ from icalendar import Calendar
 
 from commissioning import services
 from commissioning.models import CalendarFeed, StagePeriod, Strategy
-from commissioning.web.reports import percentile
+from commissioning.selectors.reports import percentile
 from tests.factories import DelegationFactory, complete_evidence, make_strategy, person
 from workflows.models import Action, Gate, GateState, SeatState
 from workflows.services import ConditionSpec, RecordSpec

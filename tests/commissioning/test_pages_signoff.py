@@ -214,8 +214,9 @@ def test_a_stale_form_is_refused_with_the_reason(client, world):
         actor=world.icb_signatory, seat_id=gate.current_seats().get(role="partner_signatory").pk, outcome="approve"
     )
     response = client.post(seat_url(gate, "finance"), {"gate_version": gate.version, "outcome": "approve"})
-    assert response.status_code == 409
+    assert response.status_code == 412  # a stale version: the same status as the API's stale If-Match
     assert "There is a problem" in response.text
+    assert "has changed since you loaded it" in response.text
     assert not Decision.objects.filter(seat__role="finance").exists()
 
 

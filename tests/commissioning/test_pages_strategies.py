@@ -8,7 +8,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from commissioning import measures, services
+from commissioning import services
 from commissioning.models import (
     Evidence,
     EvidenceStatus,
@@ -16,6 +16,7 @@ from commissioning.models import (
     Role,
     Strategy,
 )
+from commissioning.services import measures
 from tests.factories import OrganisationFactory, complete_evidence, make_strategy, person
 from workflows.models import AuditEvent, GateState
 
@@ -217,7 +218,7 @@ def test_an_officer_edits_a_strategy_and_a_stale_edit_is_refused_clearly(client,
     assert strategy.title == "Carers support, refreshed"
     assert strategy.lead_officer == world.officer2
     stale = client.post(reverse("strategy-edit", args=[strategy.reference]), {**data, "title": "Again"})
-    assert stale.status_code == 200
+    assert stale.status_code == 412  # a stale version: the same status as the API's stale If-Match
     assert "There is a problem" in stale.text
     assert "has changed since you loaded it" in stale.text
     strategy.refresh_from_db()
@@ -316,7 +317,7 @@ def test_submitting_with_missing_evidence_shows_the_missing_items(client, world)
     titles = list(strategy.evidence.filter(required=True).values_list("title", flat=True))
     client.force_login(world.officer)
     response = client.post(reverse("strategy-submit", args=[strategy.reference]))
-    assert response.status_code == 200
+    assert response.status_code == 409  # refused: the gate is not ready, as the API would say
     page = response.text
     assert "There is a problem" in page
     assert "cannot be submitted until this is done" in page

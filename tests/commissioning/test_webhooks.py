@@ -21,9 +21,10 @@ from django_celery_beat.models import PeriodicTask
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from commissioning import services, webhooks
+from commissioning import services
 from commissioning.management.commands.api_token import service_account
 from commissioning.models import Role, WebhookSubscription
+from commissioning.services import webhooks
 from commissioning.tasks import publish_webhooks
 from tests.factories import RoleAssignmentFactory, complete_evidence, make_strategy, person
 from workflows import outbox

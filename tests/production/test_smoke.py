@@ -19,8 +19,8 @@ import pytest
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from commissioning.benchmarks import stack
-from commissioning.benchmarks.stack import HttpsClient, RedisServer, free_port, manage, wait_for
+from benchmarks import stack
+from benchmarks.stack import HttpsClient, RedisServer, free_port, manage, wait_for
 from tests.factories import build_world, complete_evidence, make_strategy
 from tests.workflows.conftest import smtp_server, worker_database_url  # noqa: F401 (smtp_server: a fixture)
 from workflows.models import GateState, OutboxChannel, OutboxMessage

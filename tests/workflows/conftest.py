@@ -3,6 +3,10 @@
 Each test gets a `redis-server` on a spare loopback port (stopped and restarted at will), an aiosmtpd server that
 records every message it accepts (and can stall before accepting one), and `start_worker`, which runs
 `celery worker` as a separate process group against the test database, that broker and that SMTP server.
+
+Every engine test asks the test app's directory (tests/workflows/testapp) who holds which role, and `world` builds
+organisations and people without the commissioning domain. tests/commissioning imports the process fixtures it
+needs (`start_worker` and its dependencies) from here by name, which brings neither of those with them.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import ast
 import asyncio
 import contextlib
 import email
+import hashlib
 import os
 import re
 import shutil
@@ -19,6 +24,7 @@ import subprocess
 import sys
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -29,11 +35,33 @@ import kombu.pools
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
-from commissioning.benchmarks import stack
-from commissioning.benchmarks.stack import free_port, port_open
+from benchmarks import stack
+from benchmarks.stack import free_port, port_open
+from workflows import outbox
+from workflows.directory import get_directory
+from workflows.models import Notification, OutboxChannel, OutboxMessage, OutboxState
 
 WAIT_SECONDS = 30
+TEST_DIRECTORY = "tests.workflows.testapp.directory.Directory"
+
+
+@pytest.fixture(autouse=True)
+def test_app_directory() -> Iterator[None]:
+    """The engine asks the test app who holds which role (a worker started here is told the same)."""
+    with override_settings(WORKFLOWS_DIRECTORY=TEST_DIRECTORY):
+        get_directory.cache_clear()
+        yield
+    get_directory.cache_clear()
+
+
+@pytest.fixture
+def world(db):
+    """A county council and an ICB, their people and the roles they hold, in the test app's directory."""
+    from tests.workflows.testapp.world import build_world
+
+    return build_world()
 
 
 def wait_for(condition: Callable[[], object], *, timeout: float = WAIT_SECONDS, what: str) -> object:
@@ -244,6 +272,7 @@ class Worker:
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "EMAIL_HOST": "127.0.0.1",
             "EMAIL_PORT": str(smtp_port),
+            "WORKFLOWS_DIRECTORY": settings.WORKFLOWS_DIRECTORY,  # the directory this test's process asks
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("TEST_WORKER_SHIFT_DAYS", None)
@@ -353,3 +382,60 @@ def published_tasks() -> Iterator[list[tuple[str, str]]]:
     after_task_publish.connect(record, weak=False)
     yield published
     after_task_publish.disconnect(record)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What the worker delivered
+# --------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deliveries_in_this_process(monkeypatch) -> Iterator[list]:
+    """Make delivery impossible in the test process, and record any attempt: only a worker may deliver."""
+    attempts = []
+
+    def refuse(*args, **kwargs):
+        attempts.append((args, kwargs))
+        raise AssertionError("the test process tried to deliver outbox messages itself")
+
+    monkeypatch.setattr(outbox, "deliver_one", refuse)
+    monkeypatch.setattr(outbox, "deliver_due", refuse)
+    yield attempts
+    assert attempts == [], "the test process delivered outbox messages itself"
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The Message-ID the outbox gives this message's e-mail (see `workflows.outbox._send`)."""
+    digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+def expected_emails() -> tuple[Counter, Counter]:
+    """Every e-mail in the outbox, counted by Message-ID and by (recipient, subject)."""
+    emails = list(OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).order_by("pk"))
+    return (
+        Counter(message_id(m) for m in emails),
+        Counter(((m.address,), outbox.render(m)[0]) for m in emails),
+    )
+
+
+def received_emails(mailbox: Mailbox) -> tuple[Counter, Counter]:
+    received = mailbox.snapshot()
+    return Counter(r.message_id for r in received), Counter((r.recipients, r.subject) for r in received)
+
+
+def assert_every_message_delivered_exactly_once(mailbox: Mailbox) -> None:
+    by_id, by_recipient_and_subject = received_emails(mailbox)
+    expected_by_id, expected_by_recipient_and_subject = expected_emails()
+    assert expected_by_id, "the scenario should have sent some e-mail"
+    assert set(expected_by_id.values()) == {1}, "Message-IDs in the outbox must be unique"
+    assert by_id == expected_by_id
+    assert by_recipient_and_subject == expected_by_recipient_and_subject
+    assert Counter(OutboxMessage.objects.values_list("state", flat=True)) == {
+        OutboxState.SENT: OutboxMessage.objects.count()
+    }
+    in_app = OutboxMessage.objects.filter(channel=OutboxChannel.IN_APP)
+    assert sorted(Notification.objects.values_list("message_id", flat=True)) == sorted(
+        in_app.values_list("pk", flat=True)
+    )
+    assert not OutboxMessage.objects.filter(attempts__gt=1).exists(), "no message should have needed a retry"

@@ -1,15 +1,39 @@
-"""Every service writes the audit trail in the same transaction; nothing can change or delete it."""
+"""Every engine service writes the audit trail in the same transaction; nothing can change or delete it.
+
+The gates here belong to the test app's `Proposal` (tests/workflows/testapp). What the domain's own services audit
+is tested in tests/commissioning/test_audit.py.
+"""
 
 import datetime as dt
 
 import pytest
+import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from commissioning import services
-from tests.factories import complete_evidence, make_strategy, person
-from workflows.models import AuditEvent
-from workflows.services import ConditionSpec, RecordSpec, action_complete, delegation_revoke
+from tests.workflows.testapp.models import Proposal
+from tests.workflows.testapp.services import (
+    proposal_call_in,
+    proposal_close_call_in,
+    proposal_create,
+    proposal_decide,
+    proposal_refer_back,
+    proposal_submit,
+    proposal_withdraw,
+)
+from tests.workflows.testapp.world import key_decision_seats, ordinary_seats, person
+from workflows.exceptions import GateNotReady, NotYourSeat
+from workflows.models import AuditEvent, Gate, GateState
+from workflows.services import (
+    ConditionSpec,
+    RecordSpec,
+    action_complete,
+    delegation_create,
+    delegation_revoke,
+    gate_submit,
+)
+from workflows.transitions import lock
 
 pytestmark = pytest.mark.django_db
 
@@ -22,46 +46,41 @@ def last_id():
     return AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
-def test_creating_a_strategy_is_audited(world):
-    strategy = make_strategy(world)
-    events = list(AuditEvent.objects.filter(subject_id=strategy.pk).order_by("pk"))
+def signers_of(world):
+    return {
+        "manager": world.manager,
+        "finance": world.finance,
+        "partner_signatory": world.icb_signatory,
+        "executive_member": world.member,
+    }
+
+
+def test_creating_a_gate_is_audited_against_its_subject(world):
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
+    proposal_type = ContentType.objects.get_for_model(Proposal)
+    events = list(AuditEvent.objects.filter(subject_type=proposal_type, subject_id=proposal.pk).order_by("pk"))
     assert [(e.transition, e.actor) for e in events] == [("create", world.officer), ("create", world.officer)]
-    assert events[0].object_repr == "MCC-001: Adult carers support"
+    assert events[0].object_repr == f"Proposal #{proposal.pk}: Adult carers support"
     assert events[1].object_repr.startswith("Gate #")
+    assert (events[1].object_id, events[1].to_state) == (proposal.gate.pk, GateState.OPEN)
 
 
 def test_every_service_writes_its_audit_rows(world):
-    strategy = make_strategy(world, value="600000")
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
     mark = last_id()
-    services.strategy_update(actor=world.officer, strategy_id=strategy.pk, summary="Support for unpaid carers")
-    [update] = new_events(mark)
-    assert (update.transition, update.data["changes"]["summary"]["to"]) == ("update", "Support for unpaid carers")
-
-    mark = last_id()
-    complete_evidence(strategy, world.officer)
-    assert {e.transition for e in new_events(mark)} == {"update"}
-    assert new_events(mark)[0].to_state == "complete"
-
-    mark = last_id()
-    services.urgency_exemption_agree(actor=world.chair, strategy_id=strategy.pk, reason="Provider failure")
-    assert [(e.transition, e.actor) for e in new_events(mark)] == [("agree_urgency_exemption", world.chair)]
-
-    mark = last_id()
-    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    gate = proposal_submit(
+        actor=world.officer, proposal_id=proposal.pk, seats=key_decision_seats(world), key_decision=True
+    )
     [submit] = new_events(mark)
     assert (submit.transition, submit.from_state, submit.to_state) == ("submit", "open", "submitted")
     assert submit.snapshot_hash == gate.snapshot_hash
 
-    signers = {
-        "commissioning_manager": world.manager,
-        "finance": world.finance,
-        "partner_signatory": world.icb_signatory,
-    }
+    signers = signers_of(world)
     for seat in gate.current_seats().exclude(role="executive_member"):
-        services.seat_decide(actor=signers[seat.role], seat_id=seat.pk, outcome="approve")
+        proposal_decide(actor=signers[seat.role], seat_id=seat.pk, outcome="approve")
     deputy = person("deputy", world.county)
     mark = last_id()
-    delegation = services.delegation_create(
+    delegation = delegation_create(
         actor=world.member,
         principal=world.member,
         deputy=deputy,
@@ -72,7 +91,7 @@ def test_every_service_writes_its_audit_rows(world):
 
     mark = last_id()
     seat = gate.current_seats().get(role="executive_member")
-    services.seat_decide(
+    proposal_decide(
         actor=deputy,
         seat_id=seat.pk,
         outcome="approve_with_conditions",
@@ -100,53 +119,53 @@ def test_every_service_writes_its_audit_rows(world):
     assert [(e.transition, e.from_state, e.to_state) for e in new_events(mark)] == [("complete", "open", "done")]
 
     mark = last_id()
-    services.decision_call_in(actor=world.scrutiny, strategy_id=strategy.pk, reason="Consultation too short")
-    services.decision_refer_back(actor=world.chair, strategy_id=strategy.pk, reason="Consult for longer")
+    proposal_call_in(actor=world.scrutiny, proposal_id=proposal.pk, reason="Consultation too short")
+    proposal_refer_back(actor=world.chair, proposal_id=proposal.pk, reason="Consult for longer")
     assert [e.transition for e in new_events(mark)] == ["call_in", "refer_back", "supersede"]
 
     mark = last_id()
-    services.gate_withdraw(actor=world.officer, strategy_id=strategy.pk, reason="Start again")
+    proposal_withdraw(actor=world.officer, proposal_id=proposal.pk, reason="Start again")
     assert [e.transition for e in new_events(mark)] == ["withdraw", "cancel"]
     assert new_events(mark)[0].reason == "Start again"
 
 
 def test_the_system_closing_a_call_in_window_is_audited_with_no_actor(world):
-    import time_machine
-
-    strategy = make_strategy(world, value="600000")
-    complete_evidence(strategy, world.officer)
-    services.urgency_exemption_agree(actor=world.chair, strategy_id=strategy.pk, reason="Urgent")
-    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
-    signers = {
-        "commissioning_manager": world.manager,
-        "finance": world.finance,
-        "partner_signatory": world.icb_signatory,
-    }
-    signers["executive_member"] = world.member
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
+    gate = proposal_submit(
+        actor=world.officer, proposal_id=proposal.pk, seats=key_decision_seats(world), key_decision=True
+    )
+    signers = signers_of(world)
     for seat in gate.current_seats():
-        services.seat_decide(
+        proposal_decide(
             actor=signers[seat.role], seat_id=seat.pk, outcome="approve", record=RecordSpec("a", "b", "c", "d")
         )
     mark = last_id()
     with time_machine.travel(timezone.now() + dt.timedelta(days=14)):
-        services.call_in_window_close(strategy_id=strategy.pk)
-        strategy = services.strategy_advance(actor=world.officer, strategy_id=strategy.pk)
+        assert proposal_close_call_in(proposal_id=proposal.pk) is True
     events = new_events(mark)
-    assert (events[0].transition, events[0].actor, events[0].to_state) == ("close_call_in", None, "passed")
-    assert events[1].transition == "begin_plan"
-    assert strategy.stage == "plan"
+    assert [(e.transition, e.actor, e.from_state, e.to_state) for e in events] == [
+        ("close_call_in", None, "call_in", "passed")
+    ]
+    assert events[0].snapshot_hash == gate.snapshot_hash
+    gate.refresh_from_db()
+    assert gate.state == GateState.PASSED
 
 
 def test_a_refused_change_leaves_no_audit_row(world):
-    strategy = make_strategy(world)
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
     mark = last_id()
-    with pytest.raises(Exception, match="cannot be submitted"):
-        services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    with pytest.raises(GateNotReady, match="cannot be submitted"), transaction.atomic():
+        gate_submit(gate=lock(Gate, proposal.gate.pk), actor=world.officer, content={}, seats=[])
+    assert new_events(mark) == []
+    gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
+    mark = last_id()
+    with pytest.raises(NotYourSeat):
+        proposal_decide(actor=world.outsider, seat_id=gate.current_seats().get(role="finance").pk, outcome="approve")
     assert new_events(mark) == []
 
 
 def test_the_orm_refuses_to_change_or_delete_audit_rows(world):
-    make_strategy(world)
+    proposal_create(actor=world.officer, title="Adult carers support")
     event = AuditEvent.objects.first()
     event.reason = "rewritten"
     with pytest.raises(TypeError):
@@ -159,7 +178,7 @@ def test_the_orm_refuses_to_change_or_delete_audit_rows(world):
 
 @pytest.mark.postgresql
 def test_postgresql_itself_refuses_to_change_or_delete_audit_rows(world):
-    make_strategy(world)
+    proposal_create(actor=world.officer, title="Adult carers support")
     for statement in ("UPDATE workflows_auditevent SET reason = 'x'", "DELETE FROM workflows_auditevent"):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(statement)

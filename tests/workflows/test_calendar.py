@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.factories import NonWorkingDayFactory
+from tests.workflows.testapp.world import NonWorkingDayFactory
 from workflows.calendar import (
     add_working_days,
     clear_days_between,

@@ -3,24 +3,31 @@
 A change's messages are delivered by the worker after commit; changes made while the broker is down wait in the
 outbox and are delivered exactly once when it returns; a worker killed mid-delivery or mid-sweep loses nothing and
 duplicates nothing. This process never delivers anything itself: every delivery in these tests is the worker's.
+
+The changes are the test app's (tests/workflows/testapp), and the worker asks its directory who holds which role.
+That the domain's own notifications go out through the worker is tested in tests/commissioning/test_celery_worker.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import threading
 from collections import Counter
 from contextlib import contextmanager
 
 import pytest
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from commissioning import services
-from tests.factories import UserFactory, build_world, complete_evidence, make_strategy
-from tests.workflows.conftest import WAIT_SECONDS, send_task, wait_for
+from tests.workflows.conftest import (
+    WAIT_SECONDS,
+    assert_every_message_delivered_exactly_once,
+    message_id,
+    send_task,
+    wait_for,
+)
+from tests.workflows.testapp.services import proposal_create, proposal_decide, proposal_submit
+from tests.workflows.testapp.world import PersonFactory, build_world, ordinary_seats
 from workflows import outbox
 from workflows.calendar import WorkingCalendar
 from workflows.models import GateState, Notification, OutboxChannel, OutboxMessage, OutboxState, Seat, SeatState
@@ -29,6 +36,7 @@ pytestmark = [
     pytest.mark.postgresql,
     pytest.mark.celery,
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("deliveries_in_this_process"),
     pytest.mark.skipif(
         shutil.which("redis-server") is None,
         reason="needs redis-server on PATH (apt-get install redis-server; .ci/run installs it)",
@@ -39,80 +47,31 @@ DELIVER = "workflows.deliver_outbox"
 SWEEP_SEAT_REMINDERS = "workflows.sweep_seat_reminders"
 
 
-@pytest.fixture(autouse=True)
-def deliveries_in_this_process(monkeypatch):
-    """Make delivery impossible in the test process, and record any attempt: only a worker may deliver."""
-    attempts = []
-
-    def refuse(*args, **kwargs):
-        attempts.append((args, kwargs))
-        raise AssertionError("the test process tried to deliver outbox messages itself")
-
-    monkeypatch.setattr(outbox, "deliver_one", refuse)
-    monkeypatch.setattr(outbox, "deliver_due", refuse)
-    yield attempts
-    assert attempts == [], "the test process delivered outbox messages itself"
+def proposal(w, *, title: str):
+    return proposal_create(actor=w.officer, title=title)
 
 
-def message_id(message: OutboxMessage) -> str:
-    """The Message-ID the outbox gives this message's e-mail (see `workflows.outbox._send`)."""
-    digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:32]
-    return f"<{digest}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
-
-
-def expected_emails() -> tuple[Counter, Counter]:
-    """Every e-mail in the outbox, counted by Message-ID and by (recipient, subject)."""
-    emails = list(OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).order_by("pk"))
-    return (
-        Counter(message_id(m) for m in emails),
-        Counter(((m.address,), outbox.render(m)[0]) for m in emails),
-    )
-
-
-def received_emails(mailbox) -> tuple[Counter, Counter]:
-    received = mailbox.snapshot()
-    return Counter(r.message_id for r in received), Counter((r.recipients, r.subject) for r in received)
-
-
-def assert_every_message_delivered_exactly_once(mailbox) -> None:
-    by_id, by_recipient_and_subject = received_emails(mailbox)
-    expected_by_id, expected_by_recipient_and_subject = expected_emails()
-    assert expected_by_id, "the scenario should have sent some e-mail"
-    assert set(expected_by_id.values()) == {1}, "Message-IDs in the outbox must be unique"
-    assert by_id == expected_by_id
-    assert by_recipient_and_subject == expected_by_recipient_and_subject
-    assert Counter(OutboxMessage.objects.values_list("state", flat=True)) == {
-        OutboxState.SENT: OutboxMessage.objects.count()
-    }
-    in_app = OutboxMessage.objects.filter(channel=OutboxChannel.IN_APP)
-    assert sorted(Notification.objects.values_list("message_id", flat=True)) == sorted(
-        in_app.values_list("pk", flat=True)
-    )
-    assert not OutboxMessage.objects.filter(attempts__gt=1).exists(), "no message should have needed a retry"
-
-
-def submitted_strategy(w, *, reference: str, title: str):
-    strategy = make_strategy(w, reference=reference, title=title)
-    complete_evidence(strategy, w.officer)
-    return strategy
+def submit(w, proposal_id: int):
+    """Submit with three seats: each has one holder to ask (the officer who submits is not asked)."""
+    return proposal_submit(actor=w.officer, proposal_id=proposal_id, seats=ordinary_seats(w))
 
 
 # --------------------------------------------------------------------------------------------------------------
-# (1) A change's notifications are delivered by the worker
+# (1) A change's messages are delivered by the worker
 # --------------------------------------------------------------------------------------------------------------
 
 
-def test_a_submitted_gate_is_announced_to_its_seat_holders_by_the_worker_by_email_and_in_app(
+def test_the_messages_a_change_writes_are_delivered_by_the_worker_after_commit_by_email_and_in_app(
     start_worker, smtp_server, published_tasks
 ):
     mailbox, _ = smtp_server
     w = build_world()
-    strategy = submitted_strategy(w, reference="MCC-001", title="Adult carers support")
+    carers = proposal(w, title="Adult carers support")
     worker = start_worker()
     assert not OutboxMessage.objects.exists()
     published_tasks.clear()
 
-    services.gate_submit(actor=w.officer, strategy_id=strategy.pk)
+    submit(w, carers.pk)
 
     assert [name for name, _ in published_tasks] == [DELIVER], "the commit should ask a worker to deliver, once"
     assert worker.wait_for_task(published_tasks[0][1]) == {"sent": 6, "retried": 0, "failed": 0}
@@ -133,19 +92,17 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_exactly_once_wh
 ):
     mailbox, _ = smtp_server
     w = build_world()
-    carers = submitted_strategy(w, reference="MCC-001", title="Adult carers support")
-    home_care = submitted_strategy(w, reference="MCC-002", title="Home care")
+    carers = proposal(w, title="Adult carers support")
+    home_care = proposal(w, title="Home care")
     worker = start_worker()
     assert not OutboxMessage.objects.exists()
 
     broker.stop()
     published_tasks.clear()
-    carers_gate = services.gate_submit(actor=w.officer, strategy_id=carers.pk)
-    home_care_gate = services.gate_submit(actor=w.officer, strategy_id=home_care.pk)
-    services.seat_decide(
-        actor=w.officer2, seat_id=carers_gate.current_seats().get(role="commissioning_officer").pk, outcome="approve"
-    )
-    services.seat_decide(
+    carers_gate = submit(w, carers.pk)
+    home_care_gate = submit(w, home_care.pk)
+    proposal_decide(actor=w.officer2, seat_id=carers_gate.current_seats().get(role="officer").pk, outcome="approve")
+    proposal_decide(
         actor=w.finance,
         seat_id=home_care_gate.current_seats().get(role="finance").pk,
         outcome="reject",
@@ -155,7 +112,7 @@ def test_changes_made_while_the_broker_is_down_are_all_delivered_exactly_once_wh
     home_care_gate.refresh_from_db()
     assert home_care_gate.state == GateState.REJECTED
     assert published_tasks == [], "nothing can reach a broker that is down"
-    # Two gates' sign-off requests (3 seat holders, by e-mail and in-app) and the rejection, to the lead officer.
+    # Two gates' sign-off requests (3 seat holders, by e-mail and in-app) and the rejection, to the submitter.
     assert OutboxMessage.objects.filter(state=OutboxState.PENDING).count() == OutboxMessage.objects.count() == 14
     assert set(OutboxMessage.objects.values_list("template", flat=True)) == {"signoff_needed", "gate_rejected"}
     assert mailbox.snapshot() == []
@@ -190,9 +147,8 @@ def locked_outbox_rows() -> set[int]:
 def test_a_worker_killed_while_sending_an_email_loses_no_message_and_sends_none_twice(start_worker, smtp_server):
     mailbox, _ = smtp_server
     w = build_world()
-    for number, title in enumerate(["Adult carers support", "Home care"], start=1):
-        strategy = submitted_strategy(w, reference=f"MCC-00{number}", title=title)
-        services.gate_submit(actor=w.officer, strategy_id=strategy.pk)
+    for title in ["Adult carers support", "Home care"]:
+        submit(w, proposal(w, title=title).pk)
     assert OutboxMessage.objects.filter(channel=OutboxChannel.EMAIL).count() == 6
     mailbox.stall_at(3)  # the SMTP server will hang on the third message, before accepting it
 
@@ -256,12 +212,11 @@ def uncommitted_outbox_row(**fields):
 
 def test_a_reminder_sweep_killed_mid_run_and_run_again_writes_each_reminder_exactly_once(start_worker):
     w = build_world()
-    strategy = submitted_strategy(w, reference="MCC-001", title="Adult carers support")
-    gate = services.gate_submit(actor=w.officer, strategy_id=strategy.pk)
+    gate = submit(w, proposal(w, title="Adult carers support").pk)
     # The worker's clock runs on the next working day (a sweep does nothing on a weekend or bank holiday).
     today = timezone.localdate()
     sweep_day = WorkingCalendar().add_working_days(today, 1)
-    panel = [UserFactory(username=f"panel{i}", email="") for i in range(3)]  # in-app only
+    panel = [PersonFactory(username=f"panel{i}", email="") for i in range(3)]  # in-app only
     Seat.objects.bulk_create(
         Seat(
             gate=gate,
@@ -276,7 +231,7 @@ def test_a_reminder_sweep_killed_mid_run_and_run_again_writes_each_reminder_exac
     )
     Seat.objects.filter(gate=gate).update(due_on=sweep_day)
     seats = list(Seat.objects.filter(gate=gate, state=SeatState.PENDING).order_by("pk"))
-    assert len(seats) == 1103  # more than one batch of 1000: the three seats of the policy come first
+    assert len(seats) == 1103  # more than one batch of 1000: the three seats it was submitted with come first
     expected_rows = {seat.pk: 1 if seat.person_id else 2 for seat in seats}  # seat holders have e-mail too
     first_of_second_batch = seats[1000]
 

@@ -1,4 +1,5 @@
-"""The gate's state machine: every (state, transition) pair is allowed or refused as designed."""
+"""The gate's state machine: every (state, transition) pair is allowed or refused as designed. The gates belong to
+the test app's `Proposal`."""
 
 import itertools
 
@@ -6,8 +7,8 @@ import pytest
 from django.db import transaction
 from django_fsm import can_proceed
 
-from commissioning import services
-from tests.factories import complete_evidence, make_strategy
+from tests.workflows.testapp.services import proposal_create, proposal_submit
+from tests.workflows.testapp.world import ordinary_seats
 from workflows.exceptions import TransitionNotAllowed
 from workflows.models import Gate, GateState
 from workflows.transitions import apply_transition, ensure_can
@@ -41,8 +42,7 @@ DESIGNED = {
 
 
 def gate_in(state, world) -> Gate:
-    strategy = make_strategy(world)
-    gate = strategy.current_gate
+    gate = proposal_create(actor=world.officer, title="Adult carers support").gate
     Gate.objects.filter(pk=gate.pk).update(state=state)
     gate.refresh_from_db()
     return gate
@@ -65,9 +65,8 @@ def test_gate_transition_matrix(world, state, name):
 
 @pytest.mark.django_db
 def test_a_gate_cannot_be_approved_while_a_seat_is_pending(world):
-    strategy = make_strategy(world)
-    complete_evidence(strategy, world.officer)
-    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
+    gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
     with transaction.atomic(), pytest.raises(TransitionNotAllowed) as refused:
         apply_transition(gate, "approve", actor=world.officer, params={"at": None})
     assert refused.value.missing == ["every sign-off seat must be approved"]
@@ -76,9 +75,8 @@ def test_a_gate_cannot_be_approved_while_a_seat_is_pending(world):
 
 @pytest.mark.django_db
 def test_a_gate_cannot_be_rejected_unless_a_seat_rejected_it(world):
-    strategy = make_strategy(world)
-    complete_evidence(strategy, world.officer)
-    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
+    gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
     with pytest.raises(TransitionNotAllowed) as refused:
         ensure_can(gate, "reject")
     assert refused.value.missing == ["a sign-off seat must have been rejected"]

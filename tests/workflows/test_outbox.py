@@ -11,7 +11,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from config.celery_app import app as celery_app
-from tests.factories import UserFactory
+from tests.workflows.testapp.services import proposal_create, proposal_submit
+from tests.workflows.testapp.world import PersonFactory, ordinary_seats
 from workflows.models import Notification, OutboxMessage, OutboxState
 from workflows.outbox import backoff, deliver_due, notify
 
@@ -43,7 +44,7 @@ def note(recipients, key="test:1"):
 
 
 def test_one_row_per_recipient_and_channel_and_none_twice():
-    alice, bob = UserFactory(username="alice"), UserFactory(username="bob", email="")
+    alice, bob = PersonFactory(username="alice"), PersonFactory(username="bob", email="")
     assert note([alice, bob, alice]) == 3  # alice: in-app and e-mail; bob has no address: in-app only
     assert note([alice, bob]) == 0
     assert sorted(OutboxMessage.objects.values_list("channel", "recipient__username")) == [
@@ -54,7 +55,7 @@ def test_one_row_per_recipient_and_channel_and_none_twice():
 
 
 def test_delivery_sends_the_email_and_makes_the_notification_exactly_once():
-    alice = UserFactory(username="alice", first_name="Alice", last_name="Jones")
+    alice = PersonFactory(username="alice", first_name="Alice", last_name="Jones")
     note([alice])
     report = deliver_due()
     assert (report.sent, report.retried, report.failed) == (2, 0, 0)
@@ -78,7 +79,7 @@ def test_delivery_sends_the_email_and_makes_the_notification_exactly_once():
 
 
 def test_a_failing_smtp_server_is_retried_with_exponential_backoff_then_given_up():
-    alice = UserFactory(username="alice")
+    alice = PersonFactory(username="alice")
     note([alice])
     start = timezone.now()
     smtp = {"EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend", "EMAIL_PORT": closed_port()}
@@ -110,18 +111,14 @@ def test_backoff_doubles_up_to_a_cap():
 
 
 def test_a_change_still_commits_when_the_broker_is_down(world, django_capture_on_commit_callbacks):
-    from commissioning import services
-    from tests.factories import complete_evidence, make_strategy
-
-    strategy = make_strategy(world)
-    complete_evidence(strategy, world.officer)
+    proposal = proposal_create(actor=world.officer, title="Adult carers support")
     original = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
     celery_app.conf.task_always_eager = False
     celery_app.conf.broker_url = f"redis://127.0.0.1:{closed_port()}/0"
     reset_broker_pools()
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+            gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.broker_url = original
         reset_broker_pools()
@@ -131,7 +128,7 @@ def test_a_change_still_commits_when_the_broker_is_down(world, django_capture_on
 
 
 def test_the_outbox_command_shows_the_backlog_and_delivers(capsys):
-    note([UserFactory(username="alice")])
+    note([PersonFactory(username="alice")])
     call_command("outbox")
     assert "pending: 2" in capsys.readouterr().out
     call_command("outbox", "--deliver")
@@ -141,7 +138,7 @@ def test_the_outbox_command_shows_the_backlog_and_delivers(capsys):
 
 
 def test_one_transaction_asks_for_delivery_once_however_many_messages_it_writes(django_capture_on_commit_callbacks):
-    people = [UserFactory(username=f"p{n}") for n in range(3)]
+    people = [PersonFactory(username=f"p{n}") for n in range(3)]
     with django_capture_on_commit_callbacks() as callbacks:
         for n, person in enumerate(people):
             note([person], key=f"test:{n}")

@@ -1,5 +1,5 @@
 """Reminder and escalation rules, with time frozen, across weekends and bank holidays. A sweep run twice sends
-nothing twice."""
+nothing twice. The gates belong to the test app's `Proposal`; its directory says who holds which role."""
 
 import datetime as dt
 
@@ -7,11 +7,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from commissioning import services
-from tests.factories import complete_evidence, make_strategy
+from tests.workflows.testapp.services import proposal_create, proposal_decide, proposal_submit, proposal_withdraw
+from tests.workflows.testapp.world import DelegationFactory, ordinary_seats, person
 from workflows import sweeps
 from workflows.models import OutboxMessage
-from workflows.services import ConditionSpec
+from workflows.services import ConditionSpec, action_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -45,11 +45,13 @@ def last_id():
 
 @pytest.fixture
 def gate_due_after_new_year(world):
-    """Submitted on Friday 18 December 2026: its seats are due 10 working days later, Wednesday 6 January 2027."""
+    """Submitted on Friday 18 December 2026: its seats are due 10 working days later, Wednesday 6 January 2027.
+
+    Its seats: an officer of the county (the submitter is one, officer2 the other), the county's finance and the
+    ICB's signatory. The county's escalation contact is its manager; the ICB names none."""
     with on(dt.date(2026, 12, 18), hour=10):
-        strategy = make_strategy(world)
-        complete_evidence(strategy, world.officer)
-        gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+        proposal = proposal_create(actor=world.officer, title="Adult carers support")
+        gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
     assert set(gate.current_seats().values_list("due_on", flat=True)) == {dt.date(2027, 1, 6)}
     return gate
 
@@ -76,7 +78,7 @@ def test_the_before_reminder_goes_two_working_days_ahead_to_everyone_who_may_dec
     report = sweep_seats(dt.date(2027, 1, 4))
     assert report.reminders == 3  # one per seat
     assert sent_since(mark, template_prefix="seat") == [("before", name) for name in sorted(SIGNERS)]
-    # The person who submitted the gate is never reminded of it, though they are a commissioning officer.
+    # The person who submitted the gate is never reminded of it, though they hold the officer seat's role.
     assert not OutboxMessage.objects.filter(recipient=world.officer, template="seat_reminder").exists()
 
 
@@ -117,13 +119,9 @@ def test_the_due_day_and_overdue_reminders_then_escalation_on_a_cadence(world, g
 
 
 def test_a_decided_seat_gets_no_more_reminders_and_a_deputy_is_reminded_too(world, gate_due_after_new_year):
-    from tests.factories import DelegationFactory, person
-
     gate = gate_due_after_new_year
     with on(dt.date(2027, 1, 4), hour=6):
-        services.seat_decide(
-            actor=world.finance, seat_id=gate.current_seats().get(role="finance").pk, outcome="approve"
-        )
+        proposal_decide(actor=world.finance, seat_id=gate.current_seats().get(role="finance").pk, outcome="approve")
         deputy = person("deputy", world.icb)
         DelegationFactory(principal=world.icb_signatory, deputy=deputy, starts_on=dt.date(2027, 1, 1))
     mark = last_id()
@@ -137,7 +135,7 @@ def test_a_decided_seat_gets_no_more_reminders_and_a_deputy_is_reminded_too(worl
 
 def test_no_reminders_once_the_gate_is_withdrawn(world, gate_due_after_new_year):
     with on(dt.date(2027, 1, 4), hour=6):
-        services.gate_withdraw(actor=world.officer, strategy_id=gate_due_after_new_year.subject_id, reason="Rethink")
+        proposal_withdraw(actor=world.officer, proposal_id=gate_due_after_new_year.subject_id, reason="Rethink")
     assert sweep_seats(dt.date(2027, 1, 6)).examined == 0
 
 
@@ -145,10 +143,9 @@ def test_no_reminders_once_the_gate_is_withdrawn(world, gate_due_after_new_year)
 def action_due_after_easter(world):
     """An action due Tuesday 30 March 2027, the day after Easter Monday."""
     with on(dt.date(2027, 3, 1), hour=10):
-        strategy = make_strategy(world)
-        complete_evidence(strategy, world.officer)
-        gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
-        services.seat_decide(
+        proposal = proposal_create(actor=world.officer, title="Adult carers support")
+        gate = proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
+        proposal_decide(
             actor=world.finance,
             seat_id=gate.current_seats().get(role="finance").pk,
             outcome="approve_with_conditions",
@@ -178,8 +175,6 @@ def test_action_reminders_across_easter(world, action_due_after_easter):
 
 
 def test_a_completed_action_is_not_chased(world, action_due_after_easter):
-    from workflows.services import action_complete
-
     with on(dt.date(2027, 3, 20)):
         action_complete(actor=world.officer, action_id=action_due_after_easter.pk)
     assert sweep_actions(dt.date(2027, 3, 31)).examined == 0

@@ -1,6 +1,7 @@
 """The seat reminder sweep reads and writes a batch at a time: its queries grow with the batches, not the seats.
 
-`manage.py bench_sweeps` measures the same at 50,000 seats; this checks the shape on a few, without timing anything.
+`make bench-sweeps` (`python -m benchmarks sweeps`) measures the same at 50,000 seats; this checks the shape on a
+few, without timing anything.
 """
 
 import datetime as dt
@@ -11,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from commissioning import services
-from tests.factories import complete_evidence, make_strategy
+from tests.workflows.testapp.services import proposal_create, proposal_submit
+from tests.workflows.testapp.world import ordinary_seats
 from workflows import sweeps
 from workflows.models import OutboxMessage
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 SUBMITTED_ON = dt.date(2026, 3, 2)  # a Monday: the seats fall due ten working days later, Monday 16 March
 SWEEP_DAY = dt.date(2026, 3, 19)  # a Thursday, three working days overdue: reminders and a first escalation
-SEATS_PER_GATE = 3  # Analyse at £50,000 with a co-commissioner: commissioning officer, finance, ICB signatory
+SEATS_PER_GATE = 3  # `ordinary_seats`: an officer and finance at the county, the ICB's signatory
 BATCH_SIZE = 2 * SEATS_PER_GATE
 
 
@@ -28,9 +29,8 @@ def submit_gates(world, count: int) -> None:
     moment = timezone.make_aware(dt.datetime.combine(SUBMITTED_ON, dt.time(10)))
     with time_machine.travel(moment, tick=False):
         for _ in range(count):
-            strategy = make_strategy(world)
-            complete_evidence(strategy, world.officer)
-            services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+            proposal = proposal_create(actor=world.officer, title="Adult carers support")
+            proposal_submit(actor=world.officer, proposal_id=proposal.pk, seats=ordinary_seats(world))
 
 
 def sweep_on_an_empty_outbox() -> tuple[sweeps.SweepReport, int]:

@@ -23,7 +23,11 @@ def machines():
 def mermaid(model, field) -> str:
     labels = dict(field.choices)
     edges = sorted(
-        {(str(t.source), str(t.target), t.name) for t in field.get_all_transitions(model)},
+        # A transition with no target keeps the state: drawn as a loop.
+        {
+            (str(t.source), str(t.source if t.target is None else t.target), t.name)
+            for t in field.get_all_transitions(model)
+        },
         key=lambda edge: (list(labels).index(edge[0]) if edge[0] in labels else 99, edge[2]),
     )
     lines = ["```mermaid", "stateDiagram-v2", f"    [*] --> {field.default}"]

@@ -1,1 +1,0 @@
-"""Benchmark support: data generators that build a realistic database at a chosen scale."""

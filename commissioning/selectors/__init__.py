@@ -1,0 +1,74 @@
+"""Reads that pages, the API and the services share, always scoped to what the person may see. Each module owns its
+queries' select_related/prefetch_related, so a page's query count does not grow with its rows.
+
+- `strategies`: which strategies a person may see, and the API's view of them;
+- `queue`: a person's sign-off queue and actions falling due;
+- `people`: a person's roles and organisations, deputies and condition owners they may choose, notifications;
+- `reports`: the reports' figures;
+- `measures`: outcome measures with their figures;
+- `webhooks`: an organisation's webhooks and their deliveries.
+"""
+
+from .measures import measures_with_figures
+from .people import (
+    condition_owners,
+    holds_any_role,
+    officer_organisations,
+    officers_at,
+    organisation_ids_for_roles,
+    organisations_of,
+    possible_deputies,
+    roles_of,
+    unread_notification_count,
+)
+from .queue import (
+    QueueCounts,
+    QueueRow,
+    actions_due_for,
+    open_actions_of,
+    seats_awaiting,
+    signoff_queue_counts,
+    signoff_queue_for,
+)
+from .strategies import (
+    call_in_windows_for,
+    current_seats_of,
+    holds_role_anywhere,
+    missing_evidence_counts,
+    partner_strategies_for,
+    rejections_of,
+    strategies_for_api,
+    strategies_led_by,
+    strategies_visible_to,
+    strategy_names,
+)
+
+__all__ = [
+    "QueueCounts",
+    "QueueRow",
+    "actions_due_for",
+    "call_in_windows_for",
+    "condition_owners",
+    "current_seats_of",
+    "holds_any_role",
+    "holds_role_anywhere",
+    "measures_with_figures",
+    "missing_evidence_counts",
+    "officer_organisations",
+    "officers_at",
+    "open_actions_of",
+    "organisation_ids_for_roles",
+    "organisations_of",
+    "partner_strategies_for",
+    "possible_deputies",
+    "rejections_of",
+    "roles_of",
+    "seats_awaiting",
+    "signoff_queue_counts",
+    "signoff_queue_for",
+    "strategies_for_api",
+    "strategies_led_by",
+    "strategies_visible_to",
+    "strategy_names",
+    "unread_notification_count",
+]
