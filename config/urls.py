@@ -1,22 +1,15 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.defaults import page_not_found
 
-from commissioning.web.forms import SignInForm
 from config.problems import problem_response
 
 admin.site.site_header = "Commissioning cycle administration"
 admin.site.site_title = "Commissioning cycle"
 
 urlpatterns = [
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
-        name="login",
-    ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("commissioning.identity.urls")),  # sign-in page, single sign-on, sign-out
     path("admin/", admin.site.urls),
     path("api/v1/", include("commissioning.api.urls")),
     path("", include("commissioning.web.urls")),

@@ -9,6 +9,8 @@ import os
 import pytest
 from django.db import connection
 
+from tests.oidc.fixtures import oidc_providers  # noqa: F401 (the test OpenID Connect providers, started once a run)
+
 REQUIRED_MARKERS = {m for m in os.environ.get("REQUIRE_MARKERS", "").split(",") if m}
 _skipped_required: list[str] = []
 

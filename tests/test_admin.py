@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from django import forms
+from django.apps import apps as django_apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -18,6 +19,7 @@ from django_fsm import FSMFieldMixin
 
 from commissioning import services
 from commissioning.models import EvidenceTemplate, GatePolicy, OutcomeMeasure, Strategy
+from commissioning.statements import defaults as statements_defaults
 from tests.factories import NonWorkingDayFactory, UserFactory, complete_evidence, make_strategy, person
 from workflows import services as engine
 from workflows.models import (
@@ -36,6 +38,35 @@ from workflows.outbox import deliver_due
 # --------------------------------------------------------------------------------------------------------------
 # Set-up
 # --------------------------------------------------------------------------------------------------------------
+
+
+def sign_in_rows(w, n: int) -> None:
+    """A provider with a mapping, an owned domain, a password switch, a linked identity and a mapped role."""
+    from commissioning.identity.models import (
+        ClaimRoleMapping,
+        EmailDomain,
+        ExternalIdentity,
+        IdentityProvider,
+        MappedRole,
+        SignInPolicy,
+    )
+    from commissioning.models import Organisation, RoleAssignment
+
+    organisation = Organisation.objects.create(name=f"Sign-in organisation {n}", code=f"SIGN{n}", kind="icb")
+    provider = IdentityProvider.objects.create(
+        organisation=organisation,
+        slug=f"provider-{n}",
+        name=f"Provider {n}",
+        issuer=f"https://login.example/{n}/v2.0",
+        client_id=f"client-{n}",
+    )
+    mapping = ClaimRoleMapping.objects.create(provider=provider, value=f"Role.{n}", role="partner_viewer")
+    EmailDomain.objects.create(organisation=organisation, domain=f"org{n}.example.gov.uk")
+    SignInPolicy.objects.create(organisation=organisation, password_sign_in=False)
+    someone = person(f"signed-in-{n}", organisation)
+    ExternalIdentity.objects.create(person=someone, provider=provider, issuer=provider.issuer, subject=f"sub-{n}")
+    assignment = RoleAssignment.objects.create(person=someone, organisation=organisation, role="partner_viewer")
+    MappedRole.objects.create(assignment=assignment, mapping=mapping)
 
 
 def submit_with_a_conditional_approval(w, **strategy_kwargs) -> SimpleNamespace:
@@ -85,6 +116,8 @@ def data(world):
         strategy=made.strategy, code="carers-supported", name="Carers supported", unit="people"
     )
     Group.objects.create(name="Administrators")
+    sign_in_rows(w, 0)
+    statements_defaults.load(django_apps)  # the statements' row (a data migration's, unless a flush removed it)
     deliver_due()  # in-app notifications for what happened above
     return SimpleNamespace(w=w, **vars(made))
 
@@ -101,7 +134,7 @@ def admin_request(rf, user):
 
 def registered():
     """This project's admin pages (third-party apps such as django-celery-beat bring their own)."""
-    ours = {"commissioning", "workflows"}
+    ours = {"commissioning", "workflows", "identity", "statements"}
     items = [(m, a) for m, a in admin.site._registry.items() if m._meta.app_label in ours]
     return sorted(items, key=lambda item: item[0]._meta.label)
 
@@ -177,6 +210,7 @@ def test_no_changelist_makes_more_queries_when_it_has_more_rows(admin_client, da
         )
         NonWorkingDayFactory(date=dt.date(2027, 1, 4 + n), name=f"Closure {n}")
         Group.objects.create(name=f"Group {n}")
+        sign_in_rows(w, n + 1)
     for decision in Decision.objects.filter(record__isnull=True):
         RecordOfDecision.objects.create(
             decision=decision,

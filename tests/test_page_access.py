@@ -11,7 +11,21 @@ from tests.factories import OrganisationFactory, complete_evidence, make_strateg
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"home", "login", "logout", "forward-plan", "records-of-decision", "record-of-decision", "calendar-feed"}
+PUBLIC = {
+    "home",
+    "login",
+    "logout",
+    "signed-out",
+    "sso-login",
+    "sso-callback",
+    "forward-plan",
+    "records-of-decision",
+    "record-of-decision",
+    "calendar-feed",
+    "accessibility",
+    "privacy",
+    "cookies",
+}
 
 
 def page_patterns():

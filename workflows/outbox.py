@@ -6,9 +6,11 @@ per transaction with the row locked (`SKIP LOCKED`, so several workers share the
 retrying with exponential backoff. If the broker is down, nothing is lost: the rows wait, and the periodic outbox
 sweep delivers them.
 
-In-app delivery is exactly once (one notification per message, enforced by the database). E-mail is handed to the
-SMTP server once per message; a worker killed between the server's acceptance and the commit would send it again,
-with the same Message-ID, so the copy is recognisable.
+In-app delivery is exactly once (one notification per message, enforced by the database). E-mail goes through SMTP,
+or through GOV.UK Notify when NOTIFY_API_KEY is set (`workflows.notify`); a failure the far side calls final (Notify:
+an invalid address) fails the message at once instead of being retried. E-mail is handed to the SMTP server once per
+message; a worker killed between the server's acceptance and the commit would send it again, with the same
+Message-ID, so the copy is recognisable.
 
 A webhook is POSTed, signed, to its subscriber's URL (`webhook_delivery`); each attempt, failed or not, is recorded as
 a `DeliveryAttempt` for the subscriber's delivery log. A receiver that fails gets the same message again, with the
@@ -32,6 +34,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string, select_template
 from django.utils import timezone
 
+from . import notify as gov_notify
 from .models import Notification, OutboxChannel, OutboxMessage, OutboxState
 
 log = logging.getLogger(__name__)
@@ -185,6 +188,16 @@ def _send(message: OutboxMessage, mail_connection) -> None:
             pass  # already delivered: exactly one notification per message
     elif message.channel == OutboxChannel.EMAIL:
         digest = hashlib.sha256(message.dedup_key.encode()).hexdigest()[:32]
+        if gov_notify.is_configured():  # GOV.UK Notify instead of SMTP: the same text, Notify's template around it
+            gov_notify.send_email(
+                address=message.address,
+                template=message.template,
+                subject=subject,
+                body=text,
+                context=message.context,
+                reference=digest,
+            )
+            return
         email = EmailMultiAlternatives(
             subject=subject,
             body=text,
@@ -219,7 +232,10 @@ def deliver_one(message_id: int | None = None, *, mail_connection=None) -> str |
             _send(message, mail_connection)
         except Exception as exc:  # any failure of the far side is recorded and retried, never raised to the worker
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+            if getattr(exc, "permanent", False):  # the far side refused it for good (Notify: an invalid address)
+                message.state = OutboxState.FAILED
+                log.error("Outbox message %s refused permanently, not retried: %s", message.pk, exc)
+            elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                 message.state = OutboxState.FAILED
                 log.error("Gave up on outbox message %s after %s attempts: %s", message.pk, message.attempts, exc)
             else:
@@ -241,7 +257,7 @@ def deliver_due(*, limit: int = 500) -> DeliveryReport:
     opened = False
     try:
         for _ in range(limit):
-            if not opened and _email_due():
+            if not opened and not gov_notify.is_configured() and _email_due():
                 opened = True
                 # One SMTP session for the run; if it cannot open, each message's own attempt records why.
                 with contextlib.suppress(Exception):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import calendar, delegations, home, notifications, public, reports, scrutiny, signoff, strategies
+from . import calendar, delegations, home, notifications, public, reports, scrutiny, signoff, statements, strategies
 from . import strategy_actions as actions
 
 urlpatterns = [
@@ -35,4 +35,8 @@ urlpatterns = [
     path("reports/<slug:name>.csv", reports.report_csv, name="report-csv"),
     path("calendar/", calendar.calendar, name="calendar"),
     path("calendar/<slug:token>.ics", calendar.calendar_feed, name="calendar-feed"),
+    # the statements every public service publishes, linked from every page's footer
+    path("accessibility/", statements.accessibility_statement, name="accessibility"),
+    path("privacy/", statements.privacy_notice, name="privacy"),
+    path("cookies/", statements.cookies, name="cookies"),
 ]

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "workflows",
     "commissioning",
+    "commissioning.identity",
+    "commissioning.statements",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "commissioning.identity.middleware.SignOutFormActionMiddleware",  # sign-out may go on to the person's provider
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.errors.ServiceUnavailableMiddleware",  # a database or Redis that does not answer: 503, not 500
@@ -154,7 +157,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # own limit (API_AUTH_FAILURE_LIMIT, commissioning.api.authentication).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "commissioning.identity.backends.PasswordBackend",  # Django's, honouring each organisation's password switch
+    "commissioning.identity.backends.SingleSignOnBackend",  # sessions signed in through an identity provider
 ]
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
@@ -202,6 +206,15 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Single sign-on (OpenID Connect, commissioning.identity): providers are configured per organisation in the admin,
+# their client secrets in environment variables the admin names. Off until a provider is added.
+OIDC_TIMEOUT_SECONDS = float(env("OIDC_TIMEOUT_SECONDS", "10"))
+OIDC_DISCOVERY_CACHE_SECONDS = int(env("OIDC_DISCOVERY_CACHE_SECONDS", "3600"))
+OIDC_CLOCK_SKEW_SECONDS = int(env("OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_MAX_STATES = 20  # sign-ins in progress kept per browser session (mozilla-django-oidc)
+# Organisation codes whose people may not sign in with a password, whatever the admin says (comma-separated).
+PASSWORD_SIGN_IN_OFF_FOR = env_list("PASSWORD_SIGN_IN_OFF_FOR", "")
+
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -214,6 +227,18 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Commissioning <commissioning@localhost>")
 
 EMAIL_MESSAGE_ID_DOMAIN = env("EMAIL_MESSAGE_ID_DOMAIN", "commissioning.localhost")
+
+# GOV.UK Notify (workflows.notify): with an API key, the outbox sends e-mail through Notify instead of SMTP.
+NOTIFY_API_KEY = env("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = env("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID", "")
+# Notify templates of their own for some messages, as `outbox_template=notify_template_id,...`.
+NOTIFY_TEMPLATE_IDS = dict(item.split("=", 1) for item in env_list("NOTIFY_TEMPLATE_IDS", "") if "=" in item)
+NOTIFY_EMAIL_REPLY_TO_ID = env("NOTIFY_EMAIL_REPLY_TO_ID", "")
+NOTIFY_TIMEOUT_SECONDS = float(env("NOTIFY_TIMEOUT_SECONDS", "10"))
+if NOTIFY_API_KEY and not NOTIFY_TEMPLATE_ID:
+    raise ImproperlyConfigured("NOTIFY_TEMPLATE_ID must name the Notify e-mail template when NOTIFY_API_KEY is set.")
+
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: Redis is the broker (REDIS_URL); tasks are JSON only, acknowledged after they finish (a worker that dies

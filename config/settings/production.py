@@ -24,6 +24,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # The queries every poll and page repeat are planned once per connection, not on every request (psycopg
+    # prepares a query from its fifth run). Needs session pooling if PgBouncer is in front; false turns it off.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
 
@@ -48,8 +52,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend").endswith("smtp.EmailBackend"):
-    env("EMAIL_HOST")  # mail goes out through the council's relay, which must be named
+if env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend").endswith("smtp.EmailBackend") and not env(
+    "NOTIFY_API_KEY", ""
+):
+    env("EMAIL_HOST")  # mail goes out through the council's relay (unless GOV.UK Notify sends it), which must be named
 
 LOGGING = logging_config(env("LOG_FORMAT", "json"), env("LOG_LEVEL", "INFO"))
 

@@ -118,3 +118,119 @@ def test_a_move_that_is_allowed_still_redirects_to_the_strategy_page(client, wor
     assert response.status_code == 302
     assert response["Location"] == reverse("strategy-detail", args=[strategy.reference])
     assert "moved to Plan" in client.get(response["Location"]).text
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Submit, withdraw and the forward-plan notice answer their refusals the same way: 409 a conflict, 403 not yours
+# --------------------------------------------------------------------------------------------------------------
+
+
+def submitted_strategy(world) -> Strategy:
+    strategy = make_strategy(world)
+    complete_evidence(strategy, world.officer)
+    services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    strategy.refresh_from_db()
+    return strategy
+
+
+def key_decision_taken(world) -> Strategy:
+    """A key decision agreed under an urgency exemption and now in its call-in window."""
+    from workflows.services import RecordSpec
+
+    strategy = make_strategy(world, value="600000")
+    complete_evidence(strategy, world.officer)
+    services.urgency_exemption_agree(actor=world.chair, strategy_id=strategy.pk, reason="Urgent")
+    gate = services.gate_submit(actor=world.officer, strategy_id=strategy.pk)
+    signers = {
+        "commissioning_manager": world.manager,
+        "finance": world.finance,
+        "partner_signatory": world.icb_signatory,
+    }
+    for seat in gate.current_seats().exclude(role="executive_member"):
+        services.seat_decide(actor=signers[seat.role], seat_id=seat.pk, outcome="approve")
+    seat = gate.current_seats().get(role="executive_member")
+    services.seat_decide(actor=world.member, seat_id=seat.pk, outcome="approve", record=RecordSpec("a", "b", "c", "d"))
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.CALL_IN
+    return strategy
+
+
+def post(client, name: str, strategy: Strategy, data=None):
+    return client.post(reverse(name, args=[strategy.reference]), data or {})
+
+
+def test_submitting_a_gate_already_submitted_is_a_409_with_the_error_summary(client, world):
+    strategy = submitted_strategy(world)
+    client.force_login(world.officer)
+
+    response = post(client, "strategy-submit", strategy)
+
+    assert response.status_code == 409
+    assert "There is a problem" in error_summary(response.text)
+    assert "<title>Error: " in response.text
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.SUBMITTED
+
+
+def test_someone_who_may_not_submit_gets_403_with_the_reason(client, world):
+    strategy = make_strategy(world)
+    complete_evidence(strategy, world.officer)
+    client.force_login(world.finance)
+
+    response = post(client, "strategy-submit", strategy)
+
+    assert response.status_code == 403
+    assert "Only the lead officer" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.OPEN
+
+
+def test_withdrawing_a_gate_that_is_not_under_sign_off_is_a_409_with_the_error_summary(client, world):
+    strategy = make_strategy(world)
+    client.force_login(world.officer)
+
+    response = post(client, "strategy-withdraw", strategy, {"reason": "The costs changed."})
+
+    assert response.status_code == 409
+    assert "There is a problem" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.OPEN
+
+
+def test_someone_who_may_not_withdraw_gets_403_with_the_reason(client, world):
+    strategy = submitted_strategy(world)
+    client.force_login(world.finance)
+
+    response = post(client, "strategy-withdraw", strategy, {"reason": "Not mine to withdraw."})
+
+    assert response.status_code == 403
+    assert "Only the lead officer" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.current_gate.state == GateState.SUBMITTED
+
+
+FAR_OFF = {"decision_date_day": "1", "decision_date_month": "1", "decision_date_year": "2099"}
+
+
+def test_a_forward_plan_notice_once_the_decision_is_taken_is_a_409_with_the_error_summary(client, world):
+    strategy = key_decision_taken(world)
+    client.force_login(world.officer)
+
+    response = post(client, "strategy-forward-plan", strategy, FAR_OFF)
+
+    assert response.status_code == 409
+    assert "The decision has already been taken" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.current_gate.intended_decision_date is None
+
+
+def test_someone_who_may_not_publish_the_notice_gets_403_with_the_reason(client, world):
+    strategy = make_strategy(world, value="600000")
+    client.force_login(world.finance)
+
+    response = post(client, "strategy-forward-plan", strategy, FAR_OFF)
+
+    assert response.status_code == 403
+    assert "Only the lead officer" in error_summary(response.text)
+    strategy.refresh_from_db()
+    assert strategy.current_gate.intended_decision_date is None

@@ -1,0 +1,1 @@
+from tests.oidc.fixtures import sso  # noqa: F401 (a fixture)
