@@ -25,3 +25,11 @@ class SharedClientRedisCache(RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = SharedClientRedisCacheClient
+
+
+def redis_client(cache):
+    """The redis-py client behind a Django cache when it is Redis (for pipelines and raw values), else None."""
+    client = getattr(cache, "_cache", None)
+    if not isinstance(client, RedisCacheClient):
+        return None
+    return client.get_client(write=True)

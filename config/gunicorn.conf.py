@@ -21,7 +21,8 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # A request id from the load balancer (X-Request-ID) is logged by the application; the access log names it too.
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
+# The worker's process id too: which of the web server's processes answered.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s pid=%(p)s'
 # Behind a proxy that terminates TLS, trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The temporary files workers use to tell the arbiter they are alive go to memory, not a container's slow disk.

@@ -41,8 +41,19 @@ def probe(spec: dict) -> dict:
     first = client.get("/api/v1/strategies/", headers=base | {"Authorization": f"Token {spec['token']}"})
     if first.status_code != 200 or not first.get("ETag"):
         raise BenchError(f"the partner's list answered {first.status_code} without an ETag")
+    reference = first.json()["results"][0]["reference"]
+    peer = client.get("/bench/peer/strategies/", headers=base | {"Authorization": f"Token {spec['token']}"})
+    if peer.status_code != 200 or not peer.get("ETag"):
+        raise BenchError(f"the peer's list answered {peer.status_code} without an ETag")
     requests = scenario_requests(
-        port, token=spec["token"], cookie=spec["cookie"], etag=first["ETag"], latest=latest, before_100=before_100
+        port,
+        token=spec["token"],
+        cookie=spec["cookie"],
+        etag=first["ETag"],
+        latest=latest,
+        before_100=before_100,
+        reference=reference,
+        peer_etag=peer["ETag"],
     )
     counted = {}
     for name, request in requests.items():
@@ -70,6 +81,7 @@ def probe(spec: dict) -> dict:
         "latest_event": latest,
         "before_100": before_100,
         "etag": first["ETag"],
+        "reference": reference,
         "requests": requests,
         "counted": counted,
     }

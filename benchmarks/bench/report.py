@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .scenarios import BASELINE, GROWTH_TARGETS, SCENARIOS, THROUGHPUT_TARGETS
+from .scenarios import BASELINE, GROWTH_TARGETS, PEERS, SCENARIOS, THROUGHPUT_TARGETS
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
@@ -250,6 +250,29 @@ def render(report: dict) -> str:
                 f"baseline: mean of {len(base['runs'])} runs ({runs} requests/s), one before, between and after the "
                 "scenarios; each scenario's ratios are to the two runs either side of it"
             )
+    peer_rows = []
+    for label, size in report["sizes"].items():
+        for ours, theirs in PEERS.items():
+            mine, peer = size["scenarios"].get(ours, {}), size["scenarios"].get(theirs, {})
+            if not mine or not peer or mine.get("error") or peer.get("error"):
+                continue
+            peer_rows.append(
+                [
+                    f"{ours} at {label}",
+                    fmt(mine.get("rps")),
+                    fmt(peer.get("rps")),
+                    fmt(ratio(mine.get("rps"), peer.get("rps")), ".1f", "x"),
+                    fmt_ms(mine.get("p50_ms")),
+                    fmt_ms(peer.get("p50_ms")),
+                    fmt(mine.get("queries"), "d"),
+                    fmt(peer.get("queries"), "d"),
+                ]
+            )
+    if peer_rows:
+        out.append("")
+        out.append("Against the peer (the same request built as a typical Django team would: benchmarks/peer.py)")
+        headers = ["request", "ours req/s", "peer req/s", "ours/peer", "ours p50", "peer p50", "ours q", "peer q"]
+        out.append(table(headers, peer_rows))
     if report.get("growth"):
         out.append("")
         out.append("How cost grows with data: 1x against 0.1x")

@@ -19,6 +19,7 @@ from knox.models import AuthToken
 
 from commissioning import selectors
 from commissioning.models import CYCLE_STAGES, Evidence, EvidenceTemplate, Organisation, Strategy, User
+from commissioning.services import organisations
 from workflows.models import Action, AuditEvent, Decision, Delegation, Gate, Seat
 
 from .gates import GateBuilder
@@ -215,6 +216,7 @@ def generate(
             writer.write(model, audit_rows if model is AuditEvent else gen.rows.pop(model, []))
         gen.events = []
         step = time.perf_counter()
+        organisations.start_audience_counters()  # what the services keep as they write, from the rows written
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), WRITE_ORDER):
                 cursor.execute(sql)

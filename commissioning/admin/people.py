@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from ..models import Organisation, RoleAssignment, User
+from ..services import organisations
 from .display import money
 
 
@@ -78,6 +79,11 @@ class OrganisationAdmin(admin.ModelAdmin):
         ("Escalation", {"fields": ("escalation_contact",)}),
     )
     inlines = (OrganisationRoleInline,)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name", "code"} & set(form.changed_data):
+            organisations.organisation_renamed(organisation_id=obj.pk)  # strategies show its name and code
 
     @admin.display(description="key decision (revenue)", ordering="key_decision_revenue_threshold")
     def revenue_threshold(self, organisation: Organisation) -> str:

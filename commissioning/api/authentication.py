@@ -1,71 +1,73 @@
-"""API authentication: knox tokens (hashed at rest, expiring), checked in one query per request.
+"""API authentication: knox tokens (hashed at rest, expiring), checked through `access.verify`: one round trip to
+the cache for a token seen in the last few minutes, one query otherwise, and the rate limit counted on the way.
 
-Wrong or expired tokens are counted per client address; after API_AUTH_FAILURE_LIMIT of them within
-API_AUTH_LOCKOUT_MINUTES the address is refused with 429 until the window has passed, so nobody can try tokens
-at speed. The count lives in the cache (Redis in production, shared by every web server); if the cache does not
-answer, requests are let through rather than refused.
+A wrong or expired token is a 401; from API_AUTH_FAILURE_LIMIT of them from one address within
+API_AUTH_LOCKOUT_MINUTES, that address's wrong tokens get 429 (see `access`).
 """
 
-import logging
+from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.settings import knox_settings
 from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
 from config.security import client_ip
 
-log = logging.getLogger(__name__)
+from . import access
+
+# The outcome is kept on the Django request, so that a request that the polling fast path has already checked
+# (`api.polling`) is not checked, or counted, twice.
+OUTCOME = "_api_access"
 
 
-def _failure_key(request) -> str:
-    return f"api-auth-failures:{client_ip(request)}"
-
-
-def _failures(key: str) -> int:
+def bearer_token(request) -> str | None:
+    """The token from `Authorization: Token <token>`, None without one; AuthenticationFailed when malformed."""
+    parts = get_authorization_header(request).split()
+    if not parts or parts[0].lower() != knox_settings.AUTH_HEADER_PREFIX.lower().encode():
+        return None
+    if len(parts) != 2:
+        raise exceptions.AuthenticationFailed("Invalid token header: give `Token <token>`, with no spaces in it.")
     try:
-        return int(cache.get(key, 0))
-    except Exception:  # the cache is down: do not lock anyone out because of it
-        log.warning("Cannot read failed API sign-in count: cache unavailable")
-        return 0
+        return parts[1].decode("utf-8")
+    except UnicodeDecodeError:
+        raise exceptions.AuthenticationFailed("Invalid token header.") from None
 
 
-def _record_failure(key: str) -> None:
-    window = settings.API_AUTH_LOCKOUT_MINUTES * 60
-    try:
-        if not cache.add(key, 1, timeout=window):
-            cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-    except Exception:
-        log.warning("Cannot count a failed API sign-in: cache unavailable")
-
-
-class TokenAuthentication(KnoxTokenAuthentication):
-    """Knox's authentication without its per-request sweep of the user's other tokens (an extra query on every
-    poll); expired tokens are refused here and removed by `manage.py api_token --purge-expired`."""
-
-    def authenticate(self, request):
-        key = _failure_key(request._request)
-        if _failures(key) >= settings.API_AUTH_FAILURE_LIMIT:
-            minutes = settings.API_AUTH_LOCKOUT_MINUTES
-            raise exceptions.Throttled(
-                wait=minutes * 60,
-                detail=f"Too many requests with a wrong or expired token from this address. Wait {minutes} minutes, "
-                "then use a valid token (an administrator issues one with `manage.py api_token`).",
-            )
+def check_token(request) -> access.Verified | access.TokenRefused | None:
+    """`access.verify` for the request's token, once per request (the outcome is kept on it)."""
+    if hasattr(request, OUTCOME):
+        return getattr(request, OUTCOME)
+    token = bearer_token(request)
+    outcome = None
+    if token is not None:
         try:
-            return super().authenticate(request)
-        except exceptions.AuthenticationFailed:
-            _record_failure(key)
-            log.info("API request with a wrong or expired token from %s", client_ip(request._request))
-            raise
+            outcome = access.verify(token, address=client_ip(request))
+        except access.TokenRefused as refused:
+            outcome = refused
+    setattr(request, OUTCOME, outcome)
+    return outcome
 
-    def _cleanup_token(self, auth_token) -> bool:
-        return auth_token.expiry is not None and auth_token.expiry < timezone.now()
+
+class TokenAuthentication(BaseAuthentication):
+    def authenticate(self, request):
+        outcome = check_token(request._request)
+        if outcome is None:
+            return None
+        if isinstance(outcome, access.TokenRefused):
+            if outcome.locked_out:
+                minutes = settings.API_AUTH_LOCKOUT_MINUTES
+                raise exceptions.Throttled(
+                    wait=minutes * 60,
+                    detail=f"Too many requests with a wrong or expired token from this address. Wait {minutes} "
+                    "minutes, then use a valid token (an administrator issues one with `manage.py api_token`).",
+                )
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return outcome.user, outcome.token
+
+    def authenticate_header(self, request):
+        return knox_settings.AUTH_HEADER_PREFIX
 
 
 class TokenAuthenticationScheme(OpenApiAuthenticationExtension):

@@ -16,7 +16,7 @@ from .. import selectors
 from ..models import OutcomeMeasure, PerformanceFigure
 from ..services import measures
 from .serializers import OrganisationRefSerializer
-from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, _visible_strategy, conditional_strategy_response
+from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, conditional_strategy_response, visible_strategy_id
 
 # --------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -117,7 +117,7 @@ class MeasureListView(APIView):
             request,
             reference,
             "measures",
-            lambda pk: MeasureSerializer(selectors.measures_with_figures(pk), many=True).data,
+            lambda pk, _version: MeasureSerializer(selectors.measures_with_figures(pk), many=True).data,
         )
 
 
@@ -153,7 +153,7 @@ class FigureCreateView(APIView):
     )
     def post(self, request, reference: str, code: str):
         """Return a figure for one period of one of the strategy's outcome measures, while it is in Do or Review."""
-        pk, _, _ = _visible_strategy(request, reference)
+        pk = visible_strategy_id(request, reference)
         body = FigureCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

@@ -270,21 +270,54 @@ class EventSerializer(serializers.Serializer):
     snapshot_hash = serializers.CharField()
 
     def to_representation(self, event: AuditEvent) -> dict:
-        return {
-            "id": event.pk,
-            "occurred_at": serializers.DateTimeField().to_representation(event.occurred_at),
-            "strategy": self.context.get("references", {}).get(event.subject_id),
-            "object_type": event.object_type.model,
-            "object_id": event.object_id,
-            "object": event.object_repr,
-            "transition": event.transition,
-            "from_state": event.from_state,
-            "to_state": event.to_state,
-            "actor": str(event.actor) if event.actor_id else None,
-            "on_behalf_of": str(event.on_behalf_of) if event.on_behalf_of_id else None,
-            "reason": event.reason,
-            "snapshot_hash": event.snapshot_hash,
-        }
+        return event_data(
+            event.pk,
+            event.occurred_at,
+            self.context.get("references", {}).get(event.subject_id),
+            event.object_type.model,
+            event.object_id,
+            event.object_repr,
+            event.transition,
+            event.from_state,
+            event.to_state,
+            *_name_parts(event.actor),
+            *_name_parts(event.on_behalf_of),
+            event.reason,
+            event.snapshot_hash,
+        )
+
+
+def _name_parts(person) -> tuple[str | None, str | None, str | None]:
+    return (person.first_name, person.last_name, person.username) if person is not None else (None, None, None)
+
+
+def _person(first_name: str | None, last_name: str | None, username: str | None) -> str | None:
+    """How a person reads (`str(user)`: their full name, else their username); None for nobody."""
+    if username is None:
+        return None
+    return f"{first_name} {last_name}".strip() or username
+
+
+def event_data(
+    pk, occurred_at, reference, object_type, object_id, object_repr, transition, from_state, to_state,
+    actor_first, actor_last, actor_username, behalf_first, behalf_last, behalf_username, reason, snapshot_hash,
+) -> dict:  # fmt: skip
+    """What EventSerializer says of an event, from its fields (a row of `selectors.events_after`, or a model's)."""
+    return {
+        "id": pk,
+        "occurred_at": _datetime(occurred_at),
+        "strategy": reference,
+        "object_type": object_type,
+        "object_id": object_id,
+        "object": object_repr,
+        "transition": transition,
+        "from_state": from_state,
+        "to_state": to_state,
+        "actor": _person(actor_first, actor_last, actor_username),
+        "on_behalf_of": _person(behalf_first, behalf_last, behalf_username),
+        "reason": reason,
+        "snapshot_hash": snapshot_hash,
+    }
 
 
 class EventPageSerializer(serializers.Serializer):

@@ -1,31 +1,28 @@
-"""Rate limits per token (a partner's service account), per person for sessions, per address otherwise."""
+"""The rate limit: API_THROTTLE_RATE requests per token (a partner's service account), per person for sessions,
+per address otherwise, counted in fixed windows (`access.count_request`). A token's request was already counted
+while its token was checked, in the same round trip to the cache. If the cache does not answer, the request is let
+through: a partner's poll should not fail because the rate limiter is down."""
 
-import logging
+from __future__ import annotations
 
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 
-log = logging.getLogger(__name__)
+from config.security import client_ip
+
+from . import access
+from .authentication import check_token
 
 
-class PerTokenRateThrottle(SimpleRateThrottle):
-    """Counted in the cache (Redis in production). If the cache does not answer, the request is let through: a
-    partner's poll should not fail because the rate limiter is down."""
-
-    scope = "api"
-
-    def allow_request(self, request, view):
-        try:
-            return super().allow_request(request, view)
-        except Exception:
-            log.warning("API rate limit not applied: cache unavailable")
-            return True
-
-    def get_cache_key(self, request, view):
-        token = getattr(request, "auth", None)
-        if token is not None and hasattr(token, "token_key"):
-            ident = f"token:{token.token_key}"
+class PerTokenRateThrottle(BaseThrottle):
+    def allow_request(self, request, view) -> bool:
+        outcome = check_token(request._request)
+        if isinstance(outcome, access.Verified):
+            self.count = outcome.count
         elif request.user and request.user.is_authenticated:
-            ident = f"user:{request.user.pk}"
+            self.count = access.count_request(f"user:{request.user.pk}")
         else:
-            ident = f"addr:{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            self.count = access.count_request(f"addr:{client_ip(request._request)}")
+        return not self.count.over
+
+    def wait(self) -> float:
+        return float(self.count.retry_after)

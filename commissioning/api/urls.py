@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.response import Response
 
 from . import measures, seats, views, webhooks
+from .polling import fast_poll
 
 app_name = "api"
 
@@ -44,8 +45,13 @@ class SchemaView(SpectacularAPIView):
 
 
 urlpatterns = [
-    path("strategies/", views.StrategyListView.as_view(), name="strategy-list"),
-    path(f"strategies/{REFERENCE}/", views.StrategyDetailView.as_view(), name="strategy-detail"),
+    # An unchanged token poll of these two is answered 304 before DRF's dispatch (see api.polling).
+    path("strategies/", fast_poll(views.StrategyListView.as_view(), kind="list"), name="strategy-list"),
+    path(
+        f"strategies/{REFERENCE}/",
+        fast_poll(views.StrategyDetailView.as_view(), kind="strategy"),
+        name="strategy-detail",
+    ),
     path(f"strategies/{REFERENCE}/history/", views.StrategyHistoryView.as_view(), name="strategy-history"),
     path(f"strategies/{REFERENCE}/decisions/", views.StrategyDecisionsView.as_view(), name="strategy-decisions"),
     path("events/", views.EventFeedView.as_view(), name="events"),

@@ -1,17 +1,16 @@
 """The partner API's read side: strategies, their history and decisions, and the events feed.
 
-Polling is meant to be cheap: lists and details answer `If-None-Match` / `If-Modified-Since` with 304 after one
-query for the token and one aggregate over what the caller may see, without serialising anything.
+Polling is meant to be cheap (see `polling`): an unchanged list or detail answers 304 from one indexed read; a list
+page is put together from each strategy's JSON kept in the cache (`strategy_cache`); the events feed reads its page
+in one query (`selectors.polling`) and writes it with orjson.
 """
 
 from __future__ import annotations
 
-import hashlib
-
+import orjson
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, Max, OuterRef, Sum
-from django.urls import reverse
-from django.utils.http import http_date, parse_http_date_safe
+from django.db.models import Exists, OuterRef
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -23,6 +22,7 @@ from workflows.models import AuditEvent, Decision
 
 from .. import selectors
 from ..models import Strategy, StrategyPartner
+from . import polling, strategy_cache
 from . import serializers as s
 
 PROBLEM_RESPONSES = {
@@ -64,52 +64,25 @@ class StrategyCursorPagination(CursorPagination):
             ) from None
 
 
-def _conditional(request, etag: str, last_modified) -> Response | None:
-    """304 when the caller's ETag or date still holds, else None (the caller serves the full response)."""
-    headers = {"ETag": etag}
-    if last_modified is not None:
-        headers["Last-Modified"] = http_date(last_modified.timestamp())
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        tags = {tag.strip() for tag in if_none_match.split(",")}
-        if etag in tags or f"W/{etag}" in tags or "*" in tags:
-            return Response(status=304, headers=headers)
-        return None
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    if since is not None and last_modified is not None and int(last_modified.timestamp()) <= since:
-        return Response(status=304, headers=headers)
-    return None
-
-
-def _with_validators(response: Response, etag: str, last_modified) -> Response:
-    response["ETag"] = etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified.timestamp())
-    response["Cache-Control"] = "private, no-cache"
-    return response
-
-
-def _visible_strategy(request, reference: str) -> tuple[int, int, object]:
-    row = (
-        selectors.strategies_visible_to(request.user)
-        .filter(reference=reference)
-        .values_list("pk", "version", "updated_at")
-        .first()
-    )
-    if row is None:
-        raise exceptions.NotFound(f"No strategy {reference} that you can see.")
-    return row
+def visible_strategy_id(request, reference: str) -> int:
+    """The id of a strategy the caller may see; a 404 that never says whether it exists otherwise."""
+    return polling.visible_strategy(request.user, reference)[0]
 
 
 def conditional_strategy_response(request, reference: str, kind: str, build) -> Response:
     """A resource that changes only when its strategy's version does: 304 after one query when the caller's ETag
-    or date still holds, else `build(pk)` serialised with fresh validators. Unseen strategies are a 404."""
-    pk, version, updated_at = _visible_strategy(request, reference)
-    etag = f'"{kind}-{pk}-v{version}"'
-    not_modified = _conditional(request, etag, updated_at)
-    if not_modified is not None:
-        return not_modified
-    return _with_validators(Response(build(pk)), etag, updated_at)
+    or date still holds, else `build(pk, version)` with fresh validators (a dict is serialised; a response is sent
+    as it is). Unseen strategies are a 404."""
+    pk, version, updated_at = polling.visible_strategy(request.user, reference)
+    etag = polling.strategy_etag(kind, pk, version)
+    if polling.still_fresh(request, etag, updated_at):
+        return polling.not_modified(etag, updated_at)
+    body = build(pk, version)
+    return polling.with_validators(body if isinstance(body, HttpResponse) else Response(body), etag, updated_at)
+
+
+def _json(body: bytes) -> HttpResponse:
+    return HttpResponse(body, content_type="application/json")
 
 
 @extend_schema(tags=["strategies"])
@@ -134,6 +107,15 @@ class StrategyListView(APIView):
             params = s.StrategyFilterSerializer(data=request.query_params)
             params.is_valid(raise_exception=True)
             filters = params.validated_data
+        etag, last_modified = polling.list_validators(request.user, request.GET.urlencode())
+        if polling.still_fresh(request, etag, last_modified):
+            return polling.not_modified(etag, last_modified)
+        # The ETag says everything this page depends on (the caller, the query and what they can see), so a page
+        # built for it before can be sent again; its links name the address it was asked at.
+        page_key = strategy_cache.page_key(etag, request.build_absolute_uri("/"))
+        body = strategy_cache.kept_page(page_key)
+        if body is not None:
+            return polling.with_validators(_json(body), etag, last_modified)
         queryset = selectors.strategies_visible_to(request.user)
         if "stage" in filters:
             queryset = queryset.filter(stage=filters["stage"])
@@ -147,21 +129,16 @@ class StrategyListView(APIView):
             queryset = queryset.filter(current_gate__key_decision=filters["key_decision"])
         if "updated_since" in filters:
             queryset = queryset.filter(updated_at__gt=filters["updated_since"])
-        summary = queryset.aggregate(n=Count("pk"), latest=Max("updated_at"), versions=Sum("version"))
-        fingerprint = (
-            f"{request.user.pk}|{request.GET.urlencode()}|{summary['n']}|{summary['latest']}|{summary['versions']}"
-        )
-        etag = f'"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"'
-        not_modified = _conditional(request, etag, summary["latest"])
-        if not_modified is not None:
-            return not_modified
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.strategies_for_api(request.user).filter(pk__in=queryset.values("pk")), request, view=self
+        # Rows as dicts, not models: the page needs only each strategy's id, version and last change.
+        page = paginator.paginate_queryset(queryset.values("id", "version", "updated_at"), request, view=self)
+        rows = [(row["id"], row["version"], row["updated_at"]) for row in page]
+        parts = strategy_cache.strategies_json(request.user, rows)
+        body = strategy_cache.page_body(
+            parts, next_link=paginator.get_next_link(), previous_link=paginator.get_previous_link()
         )
-        base = reverse("api:strategy-list")
-        response = paginator.get_paginated_response([s.strategy_data(strategy, base) for strategy in page])
-        return _with_validators(response, etag, summary["latest"])
+        strategy_cache.keep_page(page_key, body)
+        return polling.with_validators(_json(body), etag, last_modified)
 
 
 @extend_schema(tags=["strategies"])
@@ -177,14 +154,12 @@ class StrategyDetailView(APIView):
         },
     )
     def get(self, request, reference: str):
-        return conditional_strategy_response(
-            request,
-            reference,
-            "strategy",
-            lambda pk: s.strategy_data(
-                selectors.strategies_for_api(request.user).get(pk=pk), reverse("api:strategy-list")
-            ),
-        )
+        pk, version, updated_at = polling.visible_strategy(request.user, reference)
+        etag = polling.strategy_etag("strategy", pk, version)
+        if polling.still_fresh(request, etag, updated_at):
+            return polling.not_modified(etag, updated_at)
+        body = strategy_cache.strategies_json(request.user, [(pk, version, updated_at)])[0]
+        return polling.with_validators(_json(body), etag, updated_at)
 
 
 def _events(queryset, request, *, limit: int) -> Response:
@@ -211,7 +186,7 @@ class StrategyHistoryView(APIView):
         """The strategy's audit trail, oldest first: `?after=<id>` continues from an event you have."""
         params = s.AfterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        pk, _, _ = _visible_strategy(request, reference)
+        pk = visible_strategy_id(request, reference)
         queryset = AuditEvent.objects.filter(
             subject_type=ContentType.objects.get_for_model(Strategy),
             subject_id=pk,
@@ -232,7 +207,7 @@ class StrategyDecisionsView(APIView):
     )
     def get(self, request, reference: str):
         """Every decision on every gate of the strategy, with the snapshot hash each one decided on."""
-        pk, _, _ = _visible_strategy(request, reference)
+        pk = visible_strategy_id(request, reference)
         decisions = (
             Decision.objects.filter(gate__subject_type=ContentType.objects.get_for_model(Strategy), gate__subject_id=pk)
             .select_related("gate", "seat", "actor", "on_behalf_of", "record")
@@ -252,9 +227,8 @@ class EventFeedView(APIView):
         """Changes to the strategies you may see, oldest first. Keep `next_after` and pass it as `?after=`."""
         params = s.AfterSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        queryset = AuditEvent.objects.filter(
-            subject_type=ContentType.objects.get_for_model(Strategy),
-            subject_id__in=selectors.strategies_visible_to(request.user).values("pk"),
-            pk__gt=params.validated_data["after"],
-        )
-        return _events(queryset, request, limit=params.validated_data["limit"])
+        after, limit = params.validated_data["after"], params.validated_data["limit"]
+        rows = selectors.events_after(request.user, after, limit)
+        results = [s.event_data(*row) for row in rows]
+        body = {"results": results, "next_after": rows[-1][0] if rows else after, "more": len(rows) == limit}
+        return _json(orjson.dumps(body))

@@ -8,6 +8,7 @@ The models live in modules by what they hold; import them from here (`from commi
 - `policies`: gate policies and their seat rules
 - `outcomes`: performance reviews, outcome measures and performance figures
 - `partners`: webhook subscriptions and calendar feeds
+- `audiences`: a change counter per organisation, for cheap polling
 """
 
 # Imported in the order the models were declared when this was one module: the app registry (and so
@@ -42,6 +43,7 @@ from .strategies import (
 from .policies import GatePolicy, KeyDecisionScope, SeatParty, SeatRule
 from .outcomes import OutcomeMeasure, PerformanceFigure, PerformanceReview
 from .partners import CalendarFeed, WebhookSubscription
+from .audiences import AudienceCounter
 # isort: on
 
 # Migration 0009 names the feed token's default `commissioning.models._new_calendar_token`: keep it importable here.
@@ -52,6 +54,7 @@ __all__ = [
     "CYCLE_STAGES",
     "OFFICER_ROLES",
     "SCRUTINY_ROLES",
+    "AudienceCounter",
     "CalendarFeed",
     "DeliveryChannel",
     "Evidence",

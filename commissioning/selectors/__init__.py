@@ -2,6 +2,7 @@
 queries' select_related/prefetch_related, so a page's query count does not grow with its rows.
 
 - `strategies`: which strategies a person may see, and the API's view of them;
+- `polling`: the same reads a partner's poll makes, as SQL written once (kept equal to `strategies` by tests);
 - `queue`: a person's sign-off queue and actions falling due;
 - `people`: a person's roles and organisations, deputies and condition owners they may choose, notifications;
 - `reports`: the reports' figures;
@@ -21,16 +22,20 @@ from .people import (
     roles_of,
     unread_notification_count,
 )
+from .polling import events_after, visible_strategy_version
 from .queue import (
     QueueCounts,
     QueueRow,
     actions_due_for,
+    authority_of,
     open_actions_of,
     seats_awaiting,
     signoff_queue_counts,
     signoff_queue_for,
 )
 from .strategies import (
+    audience_changes,
+    audiences_of,
     call_in_windows_for,
     current_seats_of,
     holds_role_anywhere,
@@ -47,9 +52,13 @@ __all__ = [
     "QueueCounts",
     "QueueRow",
     "actions_due_for",
+    "audience_changes",
+    "audiences_of",
+    "authority_of",
     "call_in_windows_for",
     "condition_owners",
     "current_seats_of",
+    "events_after",
     "holds_any_role",
     "holds_role_anywhere",
     "measures_with_figures",
@@ -71,4 +80,5 @@ __all__ = [
     "strategies_visible_to",
     "strategy_names",
     "unread_notification_count",
+    "visible_strategy_version",
 ]

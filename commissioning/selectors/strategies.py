@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+import datetime as dt
+
+from django.db.models import Count, Exists, F, IntegerField, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from workflows.models import Decision, DecisionOutcome, GateState, Seat, SeatState
 
-from ..models import Evidence, EvidenceStatus, RoleAssignment, Strategy, StrategyPartner, active_on
+from ..models import AudienceCounter, Evidence, EvidenceStatus, RoleAssignment, Strategy, StrategyPartner, active_on
+from . import polling
 from .people import organisations_of
 
 
@@ -23,13 +26,15 @@ def strategies_led_by(user) -> QuerySet[Strategy]:
 def strategies_visible_to(user) -> QuerySet[Strategy]:
     """Strategies led by an organisation where the person holds a role, or to which such an organisation is party.
 
-    One query however it is used: the person's organisations are a subquery. Administrators see every strategy.
-    """
+    One query however it is used: the strategies' ids are the union of two index lookups (led by the person's
+    organisations; with them as partners), so the database never reads every strategy to decide. Administrators
+    see every strategy."""
     if user.is_superuser:
         return Strategy.objects.all()
     organisations = organisations_of(user)
-    party = StrategyPartner.objects.filter(strategy=OuterRef("pk"), organisation_id__in=organisations)
-    return Strategy.objects.filter(Q(lead_organisation_id__in=organisations) | Exists(party))
+    led = Strategy.objects.filter(lead_organisation_id__in=organisations).values("pk")
+    partnered = StrategyPartner.objects.filter(organisation_id__in=organisations).values("strategy_id")
+    return Strategy.objects.filter(pk__in=led.union(partnered))
 
 
 def missing_evidence_counts(strategies) -> dict[int, int]:
@@ -152,3 +157,23 @@ def holds_role_anywhere(user, roles) -> bool:
         .filter(active_on(timezone.localdate()))
         .exists()
     )
+
+
+def audiences_of(strategy_ids) -> set[int]:
+    """The organisations these strategies are shown to: their leads and their partners (one query)."""
+    ids = list(strategy_ids)
+    leads = Strategy.objects.filter(pk__in=ids).values_list("lead_organisation_id", flat=True)
+    partners = StrategyPartner.objects.filter(strategy_id__in=ids).values_list("organisation_id", flat=True)
+    return set(leads.union(partners))
+
+
+def audience_changes(user) -> tuple[str, dt.datetime | None]:
+    """What the person's poll of the strategy list is answered from: the change counts of the organisations where
+    they hold a role today (as text: `id:count,...`; an organisation yet unchanged counts 0) and the latest change
+    among them. One query. Administrators, who see everything, get every organisation's."""
+    if user.is_superuser:
+        totals = AudienceCounter.objects.aggregate(n=Count("pk"), changes=Sum("changes"), latest=Max("changed_at"))
+        return f"all:{totals['n']}:{totals['changes']}", totals["latest"]
+    counts = polling.organisation_changes(user)
+    latest = max((changed_at for _, changed_at in counts.values() if changed_at is not None), default=None)
+    return ",".join(f"{pk}:{counts[pk][0]}" for pk in sorted(counts)), latest

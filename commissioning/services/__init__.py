@@ -9,10 +9,11 @@ partner's poll can tell cheaply whether anything changed.
 - `delegations`: name a deputy;
 - `measures`: outcome measures and the figures partners return;
 - `webhooks`: partners' webhook subscriptions and the fan-out of events to them;
+- `organisations`: what follows from an administrator renaming an organisation;
 - `common`: locking, permission and version checks every service shares.
 """
 
-from . import measures, webhooks
+from . import measures, organisations, webhooks
 from .common import ensure_content_editable
 from .decisions import (
     call_in_window_close,
@@ -40,6 +41,7 @@ __all__ = [
     "is_key_decision",
     "measures",
     "missing_evidence",
+    "organisations",
     "seat_decide",
     "seat_specs_for",
     "strategy_advance",

@@ -4,13 +4,18 @@ poll compares). Lock order, everywhere: strategy, then gate, then seat."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+
+from django.db import connection
+from django.utils import timezone
 
 from workflows.exceptions import ContentFrozen, InvalidInput, NotPermitted
 from workflows.models import GateState
 from workflows.transitions import check_version, lock, record_change
 
-from ..models import Stage, Strategy, can_manage_strategy
+from ..models import AudienceCounter, Stage, Strategy, can_manage_strategy
+from ..selectors import audiences_of
 
 MAX_MONEY = Decimal("999999999999.99")
 
@@ -23,9 +28,30 @@ def require_manager_of(strategy: Strategy, actor, doing: str) -> None:
         )
 
 
-def record_strategy_change(strategy: Strategy, *fields: str) -> None:
-    """Record that something about the locked strategy changed (saving `fields` with it): its version goes up."""
+def record_strategy_change(strategy: Strategy, *fields: str, also_shown_to: Iterable[int] = ()) -> None:
+    """Record that something about the locked strategy changed (saving `fields` with it): its version goes up, and
+    so does the change counter of every organisation it is shown to (and of `also_shown_to`: those it was shown to
+    until this change)."""
     record_change(strategy, *fields)
+    tell_audiences(audiences_of([strategy.pk]) | set(also_shown_to))
+
+
+def tell_audiences(organisation_ids: Iterable[int]) -> None:
+    """Add one to the change counter of each organisation (creating it at 1), in the caller's transaction. The rows
+    are locked in id order, so two writers never wait for each other in a circle."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return
+    table = connection.ops.quote_name(AudienceCounter._meta.db_table)
+    rows = ", ".join(["(%s, 1, %s)"] * len(ids))
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organisation_id, changes, changed_at) VALUES {rows} "  # noqa: S608 (no input)
+            f"ON CONFLICT (organisation_id) DO UPDATE SET changes = {table}.changes + 1, "
+            "changed_at = excluded.changed_at",
+            [value for organisation_id in ids for value in (organisation_id, now)],
+        )
 
 
 def locked_strategy(strategy_id: int, expected_version: int | None = None) -> Strategy:

@@ -38,8 +38,15 @@ from ..models import (
     StrategyPartner,
     User,
 )
-from ..selectors import holds_any_role
-from .common import ensure_content_editable, locked_strategy, money, record_strategy_change, require_manager_of
+from ..selectors import audiences_of, holds_any_role
+from .common import (
+    ensure_content_editable,
+    locked_strategy,
+    money,
+    record_strategy_change,
+    require_manager_of,
+    tell_audiences,
+)
 
 REFERENCE_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,39}")
 
@@ -236,6 +243,7 @@ def strategy_create(
             )
             audit(strategy, transition="create", actor=actor, to_state=strategy.stage, data={"reference": reference})
             open_stage(strategy, actor=actor)
+            tell_audiences(audiences_of([strategy.pk]))
     except IntegrityError as exc:
         raise InvalidInput({"reference": f"A strategy with reference {reference} already exists."}) from exc
     return strategy
@@ -285,7 +293,8 @@ def strategy_update(
                 changed["partners"] = {"from": before, "to": after}
         if not changed:
             return strategy
-        record_strategy_change(strategy, *(field for field in changed if field != "partners"))
+        former = {organisation_id for organisation_id, _kind in changed.get("partners", {}).get("from", [])}
+        record_strategy_change(strategy, *(field for field in changed if field != "partners"), also_shown_to=former)
         audit(strategy, transition="update", actor=actor, data={"changes": changed})
     return strategy
 
@@ -372,6 +381,7 @@ def strategy_advance(*, actor, strategy_id: int, expected_version: int | None = 
         StagePeriod.objects.filter(strategy=strategy, cycle=left_cycle, stage=left_stage).update(left_at=timezone.now())
         if strategy.stage in CYCLE_STAGES:
             open_stage(strategy, actor=actor)
+        tell_audiences(audiences_of([strategy.pk]))  # the transition raised the version
         if actor is None and strategy.stage == Stage.REVIEW:
             notifications.moved_into_review(strategy)
     return strategy

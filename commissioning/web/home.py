@@ -18,15 +18,18 @@ QUEUE_PER_PAGE = 50
 class _Queue:
     """The person's sign-off queue as the paginator sees it: counted in one query, each page fetched on its own."""
 
-    def __init__(self, user, waiting: int) -> None:
+    def __init__(self, user, waiting: int, authority) -> None:
         self.user = user
         self.waiting = waiting
+        self.authority = authority
 
     def count(self) -> int:
         return self.waiting
 
     def __getitem__(self, window: slice):
-        return selectors.signoff_queue_for(self.user, offset=window.start, limit=window.stop - window.start)
+        return selectors.signoff_queue_for(
+            self.user, offset=window.start, limit=window.stop - window.start, authority=self.authority
+        )
 
 
 def home(request):
@@ -41,8 +44,9 @@ def home(request):
     now = timezone.now()
     roles = list(selectors.roles_of(user))
     held = {assignment.role for assignment in roles}
-    counts = selectors.signoff_queue_counts(user)
-    queue_page = Paginator(_Queue(user, counts.waiting), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
+    authority = selectors.authority_of(user)
+    counts = selectors.signoff_queue_counts(user, authority)
+    queue_page = Paginator(_Queue(user, counts.waiting, authority), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "roles": roles,
         "queue": queue_page.object_list,

@@ -209,7 +209,12 @@ def test_targets_of_scenarios_not_run_are_left_out():
     report = {"sizes": {"0.1x": size(600.0, 250.0, 40.0, 50.0)}}
     del report["sizes"]["0.1x"]["scenarios"]["list-100"]
     names = [t.name for t in layout.targets(report)]
-    assert names == ["poll-304 throughput at 0.1x >= 50% of the baseline"]
+    assert names == [
+        "poll-304 throughput at 0.1x >= 50% of the baseline",
+        "events-none throughput at 0.1x >= 40% of the baseline",
+        "events-100 throughput at 0.1x >= 15% of the baseline",
+        "member-queue throughput at 0.1x >= 10% of the baseline",
+    ]  # none for list-100, which did not run
 
 
 def test_the_report_renders_every_table():
@@ -222,8 +227,12 @@ def test_the_report_renders_every_table():
     report["sizes"]["1x"]["scenarios"]["events-100"] = {"status": 200, "queries": 3, "error": "socket errors: read 1"}
     report["growth"] = layout.growth(report)
     report["targets"] = [t.__dict__ for t in layout.targets(report)]
+    for label in ("0.1x", "1x"):
+        report["sizes"][label]["scenarios"]["peer-list-100"] = scenario(30.0, 200.0, 4)
     text = layout.render(report)
     assert "Size 0.1x" in text and "Size 1x" in text
+    assert "Against the peer" in text
+    assert "list-100 at 1x" in text
     assert "How cost grows with data" in text
     assert "NOT MET      member-queue p50 at 1x / p50 at 0.1x <= 1.5 (each against" in text
     assert "FAILED scenarios\n1x events-100: socket errors: read 1" in text
