@@ -12,12 +12,15 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.problems import PROBLEM
 from workflows.exceptions import WorkflowError
 from workflows.models import DecisionOutcome, IdempotencyKey, Seat
 from workflows.services import ConditionSpec, RecordSpec
@@ -81,6 +84,20 @@ class SeatQueueView(APIView):
         for seat in seats:
             seat.strategy = references.get(seat.gate.subject_id, "")
         return Response(AwaitingSeatSerializer(seats, many=True).data)
+
+
+REPLAYED_HEADERS = ("ETag",)
+
+
+def _as_sent(response: Response) -> HttpResponse:
+    """The response as the client receives it (JSON, or problem+json for a refusal), so that it can be kept byte for
+    byte and a retry with the same Idempotency-Key gets exactly the same bytes."""
+    content_type = PROBLEM if response.status_code >= 400 else "application/json"
+    sent = HttpResponse(JSONRenderer().render(response.data), status=response.status_code, content_type=content_type)
+    for name, value in response.items():
+        if name != "Content-Type":
+            sent[name] = value
+    return sent
 
 
 IF_MATCH = re.compile(r'^\s*(?:W/)?"?(?:gate-\d+-v)?(\d+)"?\s*$')
@@ -157,12 +174,16 @@ class SeatDecisionView(APIView):
         try:
             with transaction.atomic():
                 stored = IdempotencyKey.objects.create(
-                    user=request.user, key=key, request_fingerprint=fingerprint, response_status=0, response_body={}
+                    user=request.user, key=key, request_fingerprint=fingerprint, response_status=0
                 )
-                response = self._decide(request, seat_id, int(matched.group(1)))
+                response = _as_sent(self._decide(request, seat_id, int(matched.group(1))))
                 stored.response_status = response.status_code
-                stored.response_body = response.data
-                stored.save(update_fields=["response_status", "response_body"])
+                stored.response_content = response.content
+                stored.response_content_type = response["Content-Type"]
+                stored.response_headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
+                stored.save(
+                    update_fields=["response_status", "response_content", "response_content_type", "response_headers"]
+                )
                 return response
         except IntegrityError:
             stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
@@ -174,12 +195,19 @@ class SeatDecisionView(APIView):
                 "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
                 "idempotency_key_reused",
             )
-        content_type = "application/problem+json" if stored.response_status >= 400 else "application/json"
-        return Response(
-            stored.response_body,
+        if not stored.response_content_type:  # kept before responses were kept byte for byte
+            content_type = "application/problem+json" if stored.response_status >= 400 else "application/json"
+            return Response(
+                stored.response_body,
+                status=stored.response_status,
+                headers={"Idempotent-Replayed": "true"},
+                content_type=content_type,
+            )
+        return HttpResponse(
+            bytes(stored.response_content),
             status=stored.response_status,
-            headers={"Idempotent-Replayed": "true"},
-            content_type=content_type,
+            content_type=stored.response_content_type,
+            headers={**stored.response_headers, "Idempotent-Replayed": "true"},
         )
 
     def _decide(self, request, seat_id: int, gate_version: int) -> Response:

@@ -99,7 +99,12 @@ class IdempotencyKey(models.Model):
     key = models.CharField(max_length=200)
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
+    response_body = models.JSONField(
+        null=True, blank=True, help_text="The first response as data (kept for rows made before response_content)."
+    )
+    response_content = models.BinaryField(default=b"", help_text="The first response's body, byte for byte.")
+    response_content_type = models.CharField(max_length=100, blank=True)
+    response_headers = models.JSONField(default=dict, blank=True, help_text="Headers a replay sends again (ETag).")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
