@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol
 
@@ -122,6 +123,45 @@ def seat_specs(
         )
         for (role, organisation_id), spec in merged.items()
     ]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Officer decisions (the Openness of Local Government Bodies Regulations 2014, reg 7)
+# --------------------------------------------------------------------------------------------------------------
+
+# Who takes a gate's decision when no executive member sits on it: the lead organisation's most senior commissioning
+# seat (a manager from £100,000 under the default policies, an officer below).
+DECIDING_OFFICER_ROLES = (Role.COMMISSIONING_MANAGER, Role.COMMISSIONING_OFFICER)
+
+
+def officer_decision_applies(
+    *, key_decision: bool, threshold: Decimal | None, total_contract_value: Decimal, seats: Sequence[SeatSpec]
+) -> bool:
+    """A gate is an officer decision that must be recorded and published (reg 7: a decision delegated to officers
+    that awards a contract or incurs expenditure materially affecting the council's finances) when it is not a key
+    decision, no executive member sits on it, and the strategy's total contract value reaches the lead
+    organisation's officer-decision threshold (none set: no officer decision records)."""
+    if key_decision or threshold is None or total_contract_value < threshold:
+        return False
+    return not any(seat.role == Role.EXECUTIVE_MEMBER for seat in seats)
+
+
+def with_officer_decision_record(seats: Sequence[SeatSpec], *, lead_organisation_id: int) -> list[SeatSpec]:
+    """The seats, the deciding officer's (the lead organisation's most senior commissioning seat) now asking for
+    the decision record: date, decision, reasons, alternatives rejected, conflicts declared, dispensations."""
+    deciding = [
+        seat for seat in seats if seat.organisation_id == lead_organisation_id and seat.role in DECIDING_OFFICER_ROLES
+    ]
+    if not deciding:
+        return list(seats)
+    decider = min(deciding, key=lambda seat: DECIDING_OFFICER_ROLES.index(seat.role))
+    return [replace(seat, requires_record_of_decision=True) if seat is decider else seat for seat in seats]
+
+
+def decision_record_kind(role: str) -> str:
+    """'executive' for a record taken by an executive member (the 2012 Regulations' record of decision), 'officer'
+    for one taken by an officer under delegation (the 2014 Regulations' officer decision record)."""
+    return "executive" if role == Role.EXECUTIVE_MEMBER else "officer"
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -40,6 +40,17 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def api_responses_conform():
+    """Every API response a test provokes must be one the OpenAPI schema describes (tests/contract.py)."""
+    from tests import contract
+
+    contract.violations.clear()
+    yield
+    found, contract.violations[:] = list(contract.violations), []
+    assert not found, "API responses the OpenAPI schema does not describe:\n" + "\n".join(found)
+
+
+@pytest.fixture(autouse=True)
 def default_policies(request):
     """Transactional tests flush the tables, data migrations included: put the default policies back."""
     marker = request.node.get_closest_marker("django_db")

@@ -21,6 +21,17 @@ PUBLIC = {
     "forward-plan",
     "records-of-decision",
     "record-of-decision",
+    "open-data",
+    "forward-plan-atom",
+    "forward-plan-json",
+    "forward-plan-csv",
+    "decisions-atom",
+    "decisions-json",
+    "decisions-csv",
+    "open-data-ocds",
+    "record-of-decision-proof",
+    "audit-chain",
+    "audit-chain-json",
     "calendar-feed",
     "accessibility",
     "privacy",
@@ -78,6 +89,7 @@ def places(world):
         "delegation_id": delegation.pk,
         "name": "stages",
         "token": "not-a-real-token",
+        "token_key": "not-a-real-key",
     }
     return world, kwargs
 

@@ -31,6 +31,13 @@ class InvalidInput(WorkflowError):
         super().__init__(f"Please correct the following: {text}", errors=errors)
 
 
+class NotFound(WorkflowError):
+    """What was asked for is not there (or is not the person's to see: the API never says which)."""
+
+    code = "not_found"
+    status = 404
+
+
 class NotPermitted(WorkflowError):
     """The person may not do this at all (whatever the state)."""
 

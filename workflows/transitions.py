@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed, has_tra
 
 from .exceptions import Conflict, NotPermitted, StaleVersion, TransitionNotAllowed
 from .models import AuditEvent
+from .trail.append import append_event
 
 M = TypeVar("M", bound=models.Model)
 
@@ -162,7 +163,8 @@ def audit(
     snapshot_hash: str = "",
     data: dict | None = None,
 ) -> AuditEvent:
-    """Append one row to the audit trail, in the caller's transaction."""
+    """Append one row to the audit trail, in the caller's transaction, at the end of its subject's hash chain
+    (`workflows.trail`: a concurrent change with the same subject waits for this transaction to end)."""
     require_atomic()
     subject = getattr(obj, "audit_subject", obj)
     if isinstance(subject, models.Model):
@@ -171,7 +173,7 @@ def audit(
         subject_type_id, subject_id = None, None
     else:
         subject_type_id, subject_id = subject
-    return AuditEvent.objects.create(
+    return append_event(
         actor=actor,
         on_behalf_of=on_behalf_of,
         object_type=ContentType.objects.get_for_model(obj),

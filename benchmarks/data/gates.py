@@ -200,7 +200,7 @@ class GateBuilder:
                 evidence=cycle_evidence,
             )
             self.rows[GateSnapshot].append(
-                (self.ids.next(GateSnapshot), gate_id, round_no, content, snapshot_hash, submit_at, officer)
+                (self.ids.next(GateSnapshot), gate_id, round_no, content, snapshot_hash, submit_at, officer, "")
             )
             gate_event(
                 submit_at + dt.timedelta(seconds=1),
@@ -309,6 +309,7 @@ class GateBuilder:
                 call_in_reason,
                 entered,
                 updated_at,
+                *("", "", "", "", None, None),  # the notice's words and an exemption from call-in: not generated
             )
         )
         return gate_id, snapshot_hash

@@ -8,8 +8,11 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.contrib.contenttypes.models import ContentType
+
 from commissioning.models import Evidence, EvidenceStatus, Stage, StagePeriod, Strategy, StrategyPartner
-from workflows.models import AuditEvent, GateState
+from workflows.models import AuditChain, AuditEvent, GateState
+from workflows.trail.hashing import Sealer, chain_key, event_content, stored_json
 
 from .plan import GatePlan, GateTimes, Standing, StrategyPlan, days
 from .targets import BenchDataError
@@ -205,15 +208,45 @@ class HistoryBuilder:
             self.rows[Strategy].append(tuple(row))
 
     def audit_rows(self) -> Iterable[tuple]:
-        """The events in time order, numbered. Not a generator itself: the first id is read from the database
-        now, before a COPY holds the connection (a query during COPY would wait for ever)."""
+        """The events in time order, numbered and chained. Not a generator itself: the first ids and the content
+        types' names are read from the database now, before a COPY holds the connection (a query during COPY would
+        wait for ever)."""
         self.events.sort(key=lambda e: (e[0], e[1]))
-        return self._numbered(self.ids.next(AuditEvent))
+        types = ContentType.objects.in_bulk(set(self.ct.values()))
+        labels = {pk: f"{ct.app_label}.{ct.model}" for pk, ct in types.items()}
+        return self._numbered(self.ids.next(AuditEvent), self.ids.next(AuditChain), labels)
 
-    def _numbered(self, first: int) -> Iterable[tuple]:
+    def _numbered(self, first: int, first_chain: int, labels: dict[int, str]) -> Iterable[tuple]:
+        """Each event with its place on its strategy's chain (or the general chain) and its hashes, sealed by the
+        product's own functions (`workflows.trail.hashing`) in id order, as the live trail and `verify_audit` read
+        them; then, the events written, the chains' heads (`self.rows[AuditChain]`)."""
         strategy_type = self.ct[Strategy]
+        sealer = Sealer()
+        chains: dict[str, tuple[int, int | None]] = {}  # chain key -> (chain id, strategy)
         for n, e in enumerate(self.events):
             at, _seq, actor, on_behalf_of, object_type, object_id, object_repr, strategy, *rest = e
+            transition, from_state, to_state, reason, snapshot_hash, data = rest
+            subject_type = None if strategy is None else labels[strategy_type]
+            key = chain_key(subject_type, strategy)
+            content = event_content(
+                occurred_at=at,
+                actor_id=actor,
+                on_behalf_of_id=on_behalf_of,
+                object_type=labels[object_type],
+                object_id=object_id,
+                object_repr=object_repr,
+                subject_type=subject_type,
+                subject_id=strategy,
+                transition=transition,
+                from_state=from_state,
+                to_state=to_state,
+                reason=reason,
+                snapshot_hash=snapshot_hash,
+                data=stored_json(data),
+            )
+            sealed = sealer.seal(content, key)
+            if key not in chains:
+                chains[key] = (first_chain + len(chains), strategy)
             yield (
                 first + n,
                 at,
@@ -225,4 +258,12 @@ class HistoryBuilder:
                 strategy_type if strategy is not None else None,
                 strategy,
                 *rest,
+                chains[key][0],
+                sealed.position,
+                sealed.previous_hash,
+                sealed.content_hash,
             )
+        for key, (chain_id, strategy) in chains.items():
+            head = sealer.heads[key]
+            subject_type = strategy_type if strategy is not None else None
+            self.rows[AuditChain].append((chain_id, key, subject_type, strategy, head.position, head.hash, self.now))

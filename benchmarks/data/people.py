@@ -132,8 +132,21 @@ class PeoplePlanner:
         for org in self.orgs:
             contacts = org.holders.get(Role.COMMISSIONING_MANAGER) or org.holders.get(Role.PARTNER_SIGNATORY) or [None]
             contact = contacts[0]
+            # no exemption from call-in, officer decision records or representations text
             self.rows[Organisation].append(
-                (org.id, org.name, org.code, org.kind, contact, org.revenue, org.capital, org.call_in_days)
+                (
+                    org.id,
+                    org.name,
+                    org.code,
+                    org.kind,
+                    contact,
+                    org.revenue,
+                    org.capital,
+                    org.call_in_days,
+                    False,
+                    None,
+                    "",
+                )
             )
         self.plan_delegations()
 

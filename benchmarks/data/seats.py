@@ -21,6 +21,7 @@ from workflows.models import (
     SeatState,
 )
 from workflows.services import SeatSpec
+from workflows.trail.hashing import record_hash
 
 from .plan import GatePlan, StrategyPlan, days
 from .targets import BenchDataError
@@ -197,6 +198,19 @@ class SeatBuilder:
             self.rows[Decision].append(
                 (decision_id, seat_id, gate_id, actor, None, actor, outcome, reasons, snapshot_hash, when)
             )
+            record = None
+            if spec.requires_record_of_decision and outcome != DecisionOutcome.REJECT:
+                record = {
+                    "decision_text": f"To agree the {stage_label} gate of {plan.title} ({plan.reference}) as "
+                    "submitted.",
+                    "reasons": f"The evidence is complete and robust; the total contract value of £{plan.total:,.0f} "
+                    "is within the medium-term financial plan.",
+                    "alternatives_considered": "Do nothing: rejected, as the council would not meet its duties. "
+                    "Delay a year: rejected, as the current arrangements end.",
+                    "conflicts_of_interest": "None declared.",
+                    "dispensations": "",
+                }
+                self.rows[RecordOfDecision].append((self.ids.next(RecordOfDecision), decision_id, *record.values()))
             self.event(
                 when,
                 self.ct[Decision],
@@ -208,22 +222,13 @@ class SeatBuilder:
                 to_state=outcome,
                 reason=reasons,
                 snapshot_hash=snapshot_hash,
-                data={"seat": seat_id, "seat_label": spec.label},
+                # the record's hash, as `workflows.services.seat_decide` puts it on the trail
+                data={
+                    "seat": seat_id,
+                    "seat_label": spec.label,
+                    **({"record_hash": record_hash(**record)} if record else {}),
+                },
             )
-            if spec.requires_record_of_decision and outcome != DecisionOutcome.REJECT:
-                self.rows[RecordOfDecision].append(
-                    (
-                        self.ids.next(RecordOfDecision),
-                        decision_id,
-                        f"To agree the {stage_label} gate of {plan.title} ({plan.reference}) as submitted.",
-                        f"The evidence is complete and robust; the total contract value of £{plan.total:,.0f} is "
-                        "within the medium-term financial plan.",
-                        "Do nothing: rejected, as the council would not meet its duties. Delay a year: rejected, as "
-                        "the current arrangements end.",
-                        "None declared.",
-                        "",
-                    )
-                )
             if outcome == DecisionOutcome.APPROVE_WITH_CONDITIONS:
                 self.add_action(plan, gate_id, decision_id, actor, when)
         return deciders[-1], reasons

@@ -21,6 +21,7 @@ from commissioning.models import (
 )
 from workflows.models import (
     Action,
+    AuditChain,
     AuditEvent,
     Decision,
     Delegation,
@@ -54,7 +55,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     ),
     Organisation: (
         "id", "name", "code", "kind", "escalation_contact_id", "key_decision_revenue_threshold",
-        "key_decision_capital_threshold", "call_in_working_days",
+        "key_decision_capital_threshold", "call_in_working_days", "urgent_decisions_may_skip_call_in",
+        "officer_decision_threshold", "representations_text",
     ),
     RoleAssignment: ("id", "person_id", "organisation_id", "role", "starts_on", "ends_on"),
     Delegation: (
@@ -66,7 +68,8 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "submitted_at", "submitted_by_id", "decided_at", "passed_at", "key_decision", "notice_published_on",
         "intended_decision_date", "decision_not_before", "urgency_reason", "urgency_agreed_by_id", "urgency_agreed_at",
         "call_in_working_days", "call_in_ends_at", "called_in_at", "called_in_by_id", "call_in_reason", "created_at",
-        "updated_at",
+        "updated_at", "notice_matter", "notice_decision_maker", "notice_documents", "call_in_exemption_reason",
+        "call_in_exemption_agreed_by_id", "call_in_exemption_agreed_at",
     ),
     Strategy: (
         "id", "reference", "title", "summary", "service_area", "lead_organisation_id", "lead_officer_id",
@@ -80,7 +83,7 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
         "id", "strategy_id", "cycle", "stage", "template_id", "title", "required", "position", "status", "content",
         "link", "completed_by_id", "completed_at", "updated_at",
     ),
-    GateSnapshot: ("id", "gate_id", "round", "content", "content_hash", "created_at", "created_by_id"),
+    GateSnapshot: ("id", "gate_id", "round", "content", "content_hash", "created_at", "created_by_id", "note"),
     Seat: (
         "id", "gate_id", "round", "role", "organisation_id", "person_id", "label", "required_approvals",
         "requires_record_of_decision", "state", "due_on", "decided_at", "created_at",
@@ -99,7 +102,9 @@ COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     AuditEvent: (
         "id", "occurred_at", "actor_id", "on_behalf_of_id", "object_type_id", "object_id", "object_repr",
         "subject_type_id", "subject_id", "transition", "from_state", "to_state", "reason", "snapshot_hash", "data",
+        "chain_id", "chain_position", "previous_hash", "content_hash",
     ),
+    AuditChain: ("id", "key", "subject_type_id", "subject_id", "length", "head_hash", "updated_at"),
 }  # fmt: skip
 TABLE_KEYS = {
     User: "people",
@@ -117,6 +122,7 @@ TABLE_KEYS = {
     RecordOfDecision: "records_of_decision",
     Action: "actions",
     AuditEvent: "audit_events",
+    AuditChain: "audit_chains",
 }
 WRITE_ORDER = [
     User,
@@ -134,6 +140,7 @@ WRITE_ORDER = [
     RecordOfDecision,
     Action,
     AuditEvent,
+    AuditChain,  # after the events: their chains' heads are known once every event is sealed
 ]
 
 

@@ -1,9 +1,13 @@
-"""People, organisations and roles: administrators add people, configure organisations and assign roles."""
+"""People, organisations and roles: administrators add people, configure organisations and assign roles. Every
+change here (and to permission groups) is audited, with the values before and after (`AuditedAdminMixin`)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+
+from workflows.admin import AuditedAdminMixin, AuditedUserAdminMixin
 
 from ..models import Organisation, RoleAssignment, User
 from ..services import organisations
@@ -23,7 +27,7 @@ class PersonRoleInline(admin.TabularInline):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(AuditedUserAdminMixin, UserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "job_title")}),
@@ -53,7 +57,7 @@ class OrganisationRoleInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",
@@ -76,6 +80,16 @@ class OrganisationAdmin(admin.ModelAdmin):
                 "fields": ("key_decision_revenue_threshold", "key_decision_capital_threshold", "call_in_working_days"),
             },
         ),
+        (
+            "Constitution and publication",
+            {
+                "fields": (
+                    "urgent_decisions_may_skip_call_in",
+                    "officer_decision_threshold",
+                    "representations_text",
+                ),
+            },
+        ),
         ("Escalation", {"fields": ("escalation_contact",)}),
     )
     inlines = (OrganisationRoleInline,)
@@ -95,7 +109,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):
+class RoleAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("person", "role", "organisation", "starts_on", "ends_on")
     list_filter = ("role", "organisation")
     search_fields = ("person__username", "person__first_name", "person__last_name", "organisation__name")
@@ -105,3 +119,13 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("person", "organisation")
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PermissionGroupAdmin(AuditedAdminMixin, GroupAdmin):
+    """Django's permission groups (who may do what in this admin), audited like every other change here."""
+
+    ordering = ("name",)

@@ -1,5 +1,5 @@
 """Evidence templates and gate policies (with their seat rules): what each stage's gate asks for and who signs
-it off.
+it off. Every change is audited, with the values before and after (`AuditedAdminMixin`).
 """
 
 from __future__ import annotations
@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count
 
+from workflows.admin import AuditedAdminMixin
+
 from ..models import EvidenceTemplate, GatePolicy, SeatRule
 from .display import stage_order
 
 
 @admin.register(EvidenceTemplate)
-class EvidenceTemplateAdmin(admin.ModelAdmin):
+class EvidenceTemplateAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("title", "stage", "code", "position", "required", "active")
     list_display_links = ("title",)
     list_editable = ("position", "required", "active")
@@ -41,7 +43,7 @@ class SeatRuleInline(admin.TabularInline):
 
 
 @admin.register(GatePolicy)
-class GatePolicyAdmin(admin.ModelAdmin):
+class GatePolicyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "stage", "key_decisions_apply", "rule_count")
     list_filter = ("key_decisions_apply",)
     search_fields = ("name",)

@@ -16,6 +16,7 @@ from .. import selectors
 from ..models import OutcomeMeasure, PerformanceFigure
 from ..services import measures
 from .serializers import OrganisationRefSerializer
+from .strict import StrictCharField, StrictInputSerializer
 from .views import CONDITIONAL_PARAMETERS, PROBLEM_RESPONSES, conditional_strategy_response, visible_strategy_id
 
 # --------------------------------------------------------------------------------------------------------------
@@ -86,12 +87,12 @@ class FigureValueField(serializers.Field):
         return value
 
 
-class FigureCreateSerializer(serializers.Serializer):
-    period = serializers.CharField(
+class FigureCreateSerializer(StrictInputSerializer):
+    period = StrictCharField(
         max_length=10, help_text="As the measure's period_format says: YYYY-MM, YYYY-Qn or YYYY; begun, after 2000."
     )
     value = FigureValueField()
-    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    note = StrictCharField(required=False, allow_blank=True, default="", max_length=500)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -129,14 +130,17 @@ class FigureCreateView(APIView):
         responses={
             201: FigureSerializer,
             400: OpenApiResponse(
-                description="Bad input (problem+json names the field): `measure` unknown (the known codes are "
-                "listed), `period` not in the measure's format, not begun or before 2001, `value` not a number "
+                description="Bad input (problem+json names the field): `period` not in the measure's format, not "
+                "begun or before 2001, `value` not a number "
                 "with at most 2 decimal places within ±999,999,999,999.99, `note` over 500 characters."
             ),
             403: OpenApiResponse(
                 description="You can see the strategy but hold no role at its lead or partner organisations."
             ),
-            404: OpenApiResponse(description="No such strategy, or not one you may see (problem+json)."),
+            404: OpenApiResponse(
+                description="No such strategy, or not one you may see; or the strategy has no measure with this code "
+                "(`measure_not_found`, with the codes it has in `measures`)."
+            ),
             409: OpenApiResponse(
                 description="The strategy is not in Do or Review (`transition_not_allowed`), or a figure for this "
                 "measure and period was already returned (`figure_already_returned`, with `existing`)."

@@ -29,6 +29,7 @@ from .. import selectors, services
 from ..models import Strategy
 from . import serializers as s
 from .errors import domain_problem, problem
+from .strict import StrictCharField, StrictInputSerializer, StrictIntegerField
 from .views import PROBLEM_RESPONSES
 
 
@@ -42,23 +43,23 @@ class AwaitingSeatSerializer(s.SeatSerializer):
     decision_not_before = serializers.DateField(source="gate.decision_not_before", allow_null=True)
 
 
-class ConditionInputSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=2000)
-    owner = serializers.IntegerField(min_value=1, help_text="The id of the person who owns the condition.")
+class ConditionInputSerializer(StrictInputSerializer):
+    description = StrictCharField(max_length=2000)
+    owner = StrictIntegerField(min_value=1, help_text="The id of the person who owns the condition.")
     due_on = serializers.DateField()
 
 
-class RecordInputSerializer(serializers.Serializer):
-    decision_text = serializers.CharField(max_length=10000)
-    reasons = serializers.CharField(max_length=10000)
-    alternatives_considered = serializers.CharField(max_length=10000)
-    conflicts_of_interest = serializers.CharField(max_length=10000)
-    dispensations = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+class RecordInputSerializer(StrictInputSerializer):
+    decision_text = StrictCharField(max_length=10000)
+    reasons = StrictCharField(max_length=10000)
+    alternatives_considered = StrictCharField(max_length=10000)
+    conflicts_of_interest = StrictCharField(max_length=10000)
+    dispensations = StrictCharField(max_length=10000, required=False, allow_blank=True, default="")
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class DecisionInputSerializer(StrictInputSerializer):
     outcome = serializers.ChoiceField(choices=DecisionOutcome.choices)
-    reasons = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    reasons = StrictCharField(max_length=10000, required=False, allow_blank=True, default="")
     conditions = ConditionInputSerializer(many=True, required=False, default=list, max_length=50)
     record = RecordInputSerializer(required=False, allow_null=True, default=None)
 

@@ -4,7 +4,7 @@ from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.response import Response
 
-from . import measures, seats, views, webhooks
+from . import changes, measures, seats, views, webhooks
 from .polling import fast_poll
 
 app_name = "api"
@@ -54,6 +54,7 @@ urlpatterns = [
     ),
     path(f"strategies/{REFERENCE}/history/", views.StrategyHistoryView.as_view(), name="strategy-history"),
     path(f"strategies/{REFERENCE}/decisions/", views.StrategyDecisionsView.as_view(), name="strategy-decisions"),
+    path(f"strategies/{REFERENCE}/changes/", changes.StrategyChangesView.as_view(), name="strategy-changes"),
     path("events/", views.EventFeedView.as_view(), name="events"),
     path("seats/", seats.SeatQueueView.as_view(), name="seat-queue"),
     path("seats/<int:seat_id>/decision/", seats.SeatDecisionView.as_view(), name="seat-decision"),

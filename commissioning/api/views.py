@@ -13,8 +13,6 @@ from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +22,7 @@ from .. import selectors
 from ..models import Strategy, StrategyPartner
 from . import polling, strategy_cache
 from . import serializers as s
+from .pagination import ApiCursorPagination
 
 PROBLEM_RESPONSES = {
     401: OpenApiResponse(description="Not signed in: no token, or an expired or revoked one (problem+json)."),
@@ -36,32 +35,6 @@ CONDITIONAL_PARAMETERS = [
         "If-Modified-Since", OpenApiTypes.STR, OpenApiParameter.HEADER, description="An HTTP date (Last-Modified)."
     ),
 ]
-
-
-class StrategyCursorPagination(CursorPagination):
-    ordering = ("id",)
-    page_size = 50
-    max_page_size = 100
-    page_size_query_param = "page_size"
-
-    def get_page_size(self, request):
-        """The page_size asked for, or 400 naming it: DRF's own quietly ignores a value it cannot read."""
-        raw = request.query_params.get(self.page_size_query_param)
-        if raw is None:
-            return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
-            raise exceptions.ValidationError(
-                {self.page_size_query_param: f"Give a whole number from 1 to {self.max_page_size}, or leave it out."}
-            )
-        return int(raw)
-
-    def decode_cursor(self, request):
-        try:
-            return super().decode_cursor(request)
-        except exceptions.NotFound:
-            raise exceptions.ValidationError(
-                {"cursor": "This is not a cursor the API gave out; start again without it."}
-            ) from None
 
 
 def visible_strategy_id(request, reference: str) -> int:
@@ -89,7 +62,7 @@ def _json(body: bytes) -> HttpResponse:
 class StrategyListView(APIView):
     """The strategies you may see: led by your organisation, or with your organisation as a partner."""
 
-    pagination_class = StrategyCursorPagination
+    pagination_class = ApiCursorPagination
 
     @extend_schema(
         operation_id="strategies_list",

@@ -19,8 +19,10 @@ from workflows.models import OutboxMessage, OutboxState
 from ..models import WebhookSubscription
 from ..selectors.webhooks import deliveries_of, subscriptions_of
 from ..services import webhooks
+from .pagination import ApiCursorPagination
 from .serializers import MAX_ID, OrganisationRefSerializer
-from .views import BAD_QUERY, PROBLEM_RESPONSES, StrategyCursorPagination
+from .strict import StrictBooleanField, StrictCharField, StrictInputSerializer, StrictIntegerField, StrictURLField
+from .views import BAD_QUERY, PROBLEM_RESPONSES
 
 # --------------------------------------------------------------------------------------------------------------
 # Serializers
@@ -36,6 +38,13 @@ SECRET_HELP = (
 @extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(webhooks.EVENT_TYPES)}})
 class EventTypesField(serializers.ListField):
     child = serializers.CharField(max_length=60)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "enum": list(webhooks.EVENT_TYPES)}})
+class EventTypesInputField(serializers.ListField):
+    """A JSON list of strings; anything else (a string, a number, a list of numbers) is refused."""
+
+    child = StrictCharField(max_length=60)
 
 
 class WebhookLinksSerializer(serializers.Serializer):
@@ -65,38 +74,42 @@ class WebhookCreatedSerializer(WebhookSerializer):
     secret = serializers.CharField(help_text="The signing secret. Keep it now: it is never shown again.")
 
 
-class WebhookCreateSerializer(serializers.Serializer):
-    url = serializers.URLField(
+class WebhookCreateSerializer(StrictInputSerializer):
+    url = StrictURLField(
         max_length=webhooks.URL_MAX_LENGTH, help_text="Where to POST events: https, at a public address."
     )
-    secret = serializers.CharField(
+    secret = StrictCharField(
         required=False,
         min_length=webhooks.SECRET_MIN_LENGTH,
         max_length=webhooks.SECRET_MAX_LENGTH,
         trim_whitespace=False,
         help_text=f"{SECRET_HELP} Leave it out to have one generated and returned once.",
     )
-    event_types = EventTypesField(required=False, max_length=len(webhooks.EVENT_TYPES) * 2, help_text=EVENT_TYPES_HELP)
-    organisation = serializers.IntegerField(
+    event_types = EventTypesInputField(
+        required=False, max_length=len(webhooks.EVENT_TYPES) * 2, help_text=EVENT_TYPES_HELP
+    )
+    organisation = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=MAX_ID,
         help_text="The id of the organisation the webhook is for: needed only if you hold roles at several.",
     )
-    active = serializers.BooleanField(required=False, default=True)
+    active = StrictBooleanField(required=False, default=True)
 
 
-class WebhookUpdateSerializer(serializers.Serializer):
-    url = serializers.URLField(max_length=webhooks.URL_MAX_LENGTH, required=False)
-    secret = serializers.CharField(
+class WebhookUpdateSerializer(StrictInputSerializer):
+    url = StrictURLField(max_length=webhooks.URL_MAX_LENGTH, required=False)
+    secret = StrictCharField(
         required=False,
         min_length=webhooks.SECRET_MIN_LENGTH,
         max_length=webhooks.SECRET_MAX_LENGTH,
         trim_whitespace=False,
         help_text=f"A new secret: {SECRET_HELP} Messages not yet sent are signed with it.",
     )
-    event_types = EventTypesField(required=False, max_length=len(webhooks.EVENT_TYPES) * 2, help_text=EVENT_TYPES_HELP)
-    active = serializers.BooleanField(
+    event_types = EventTypesInputField(
+        required=False, max_length=len(webhooks.EVENT_TYPES) * 2, help_text=EVENT_TYPES_HELP
+    )
+    active = StrictBooleanField(
         required=False, help_text="False pauses the webhook; made active again, it carries on from that moment."
     )
 
@@ -147,11 +160,11 @@ NOT_FOUND = OpenApiResponse(description="No such webhook, or not your organisati
 BAD_REQUEST = OpenApiResponse(description="The body is invalid (problem+json names each field).")
 
 
-class WebhookCursorPagination(StrategyCursorPagination):
+class WebhookCursorPagination(ApiCursorPagination):
     ordering = ("id",)
 
 
-class DeliveryCursorPagination(StrategyCursorPagination):
+class DeliveryCursorPagination(ApiCursorPagination):
     ordering = ("-id",)
 
 

@@ -22,7 +22,7 @@ from commissioning.models import (
     Strategy,
     User,
 )
-from workflows.models import Decision, DecisionOutcome, Gate, Seat, SeatState
+from workflows.models import Decision, DecisionOutcome, Gate, GateState, Seat, SeatState
 from workflows.services import ConditionSpec, RecordSpec
 
 from .organisations import COUNTY, ESCALATION_CONTACTS, ORGANISATIONS
@@ -30,6 +30,12 @@ from .people import ADMIN, DEMO_PASSWORD, OTHER_PORTFOLIO_HOLDER, PEOPLE, PORTFO
 from .strategies import K, StrategyRow
 
 REVIEW_AFTER_DAYS = 365  # a strategy entering Do is reviewed a year later
+REPRESENTATIONS = (
+    "Anyone may make representations about a key decision to Democratic Services, Midshire County Council, County "
+    "Hall, Midshire MD1 1AA (democratic.services@example.org), at least 5 working days before the intended decision "
+    "date. Copies of the documents listed, except any that are exempt, are available from the same address; other "
+    "documents relevant to the matter may be submitted to the decision-maker."
+)
 
 
 class Demo:
@@ -110,6 +116,9 @@ class Demo:
         county = self.orgs[COUNTY]
         county.key_decision_revenue_threshold = Decimal(500 * K)
         county.key_decision_capital_threshold = Decimal(1_000 * K)
+        county.officer_decision_threshold = Decimal(100 * K)
+        county.urgent_decisions_may_skip_call_in = True
+        county.representations_text = REPRESENTATIONS
         county.save()
 
     def person(self, username: str) -> User:
@@ -154,7 +163,11 @@ class Demo:
     def work_on_evidence(self, strategy: Strategy, day: int, *, complete: int | None = None) -> None:
         """Complete the current stage's evidence (only the first `complete` items, the next one in progress)."""
         strategy.refresh_from_db()
-        items = list(strategy.evidence.filter(cycle=strategy.cycle, stage=strategy.stage).order_by("position", "pk"))
+        items = list(
+            strategy.evidence.filter(cycle=strategy.cycle, stage=strategy.stage)
+            .select_related("template")
+            .order_by("position", "pk")
+        )
         done = len(items) if complete is None else complete
         with self.at(day):
             for index, item in enumerate(items[: done + 1]):
@@ -165,6 +178,7 @@ class Demo:
                     status=status,
                     content=f"{item.title} for {strategy.title}, cycle {strategy.cycle}"
                     + (": agreed at the commissioning board." if status == EvidenceStatus.COMPLETE else ": drafting."),
+                    link=published_paper(strategy, item) if status == EvidenceStatus.COMPLETE else "",
                 )
 
     def update(self, strategy: Strategy, day: int, **changes) -> None:
@@ -261,7 +275,8 @@ class Demo:
         self.decide(strategy, day + 3, skip=[Role.EXECUTIVE_MEMBER])
         decided = max(day + 3, self.day_of(gate.decision_not_before) if gate.decision_not_before else day)
         self.decide(strategy, decided, only=[Role.EXECUTIVE_MEMBER])
-        if not gate.key_decision:
+        gate.refresh_from_db()
+        if gate.state == GateState.PASSED:  # not a key decision, or one exempt from call-in
             return decided
         self.close_call_in(strategy, decided + 14)  # five working days, even over Christmas
         return decided + 14
@@ -270,6 +285,14 @@ class Demo:
         passed = self.pass_gate(strategy, day, row=row, **kwargs)
         self.advance(strategy, passed)
         return passed
+
+
+def published_paper(strategy: Strategy, item) -> str:
+    """Where the council publishes a Do-stage paper (procurement route, award, mobilisation, contract management),
+    which its OCDS release package links to; other stages' papers stay internal."""
+    if item.stage != Stage.DO:
+        return ""
+    return f"https://www.example.org/midshire/papers/{strategy.reference.lower()}/{strategy.cycle}/{item.template.code}"
 
 
 def record_of_decision(strategy: Strategy) -> RecordSpec:

@@ -109,7 +109,8 @@ def approved_with_conditions(demo: Demo, row: StrategyRow) -> None:
 
 @scenario("MCC-HOU-006")
 def urgent_key_decision(demo: Demo, row: StrategyRow) -> None:
-    """Plan: the Analyse decision was taken under an urgency exemption agreed by the scrutiny chair."""
+    """Plan: the Analyse decision was taken under an urgency exemption agreed by the scrutiny chair, who also agreed
+    it was exempt from call-in: it took effect the day it was taken."""
     strategy = demo.create(row, -75)
     with demo.at(-60):
         services.urgency_exemption_agree(
@@ -118,6 +119,12 @@ def urgent_key_decision(demo: Demo, row: StrategyRow) -> None:
             reason="Homes England's capital grant offer lapses unless the council confirms its commissioning "
             "intentions within 21 days; a 28-day forward-plan notice would miss it.",
         )
+        services.call_in_exemption_agree(
+            actor=demo.person("chair"),
+            strategy_id=strategy.pk,
+            reason="The grant confirmation is due within 21 days: a five-working-day call-in window after the "
+            "decision would lose the council £4.5 million of capital for 120 extra care homes.",
+        )
     day = demo.pass_gate(strategy, -60, row=row)
     demo.advance(strategy, day)
     demo.work_on_evidence(strategy, -10, complete=1)
@@ -125,11 +132,58 @@ def urgent_key_decision(demo: Demo, row: StrategyRow) -> None:
 
 @scenario("MCC-PH-007")
 def key_decision_awaiting_member(demo: Demo, row: StrategyRow) -> None:
-    """Plan: submitted; legal and finance have signed, procurement and the executive member have not yet."""
+    """Plan: procurement rejected the first submission; the officer revised the specification and the risk register
+    and resubmitted. Legal and finance have signed again; procurement (who sees its reasons and what changed) and
+    the executive member have not yet."""
     strategy = demo.create(row, -220)
     demo.pass_and_advance(strategy, -200, row=row)
-    demo.submit(strategy, -12, row=row)
+    demo.submit(strategy, -30, row=row)
+    demo.decide(strategy, -28, only=[Role.COMMISSIONING_MANAGER, Role.FINANCE, Role.LEGAL])
+    demo.decide(
+        strategy,
+        -27,
+        only=[Role.PROCUREMENT],
+        outcome=DecisionOutcome.REJECT,
+        reasons="A single three-year contract for the whole county shuts out the two local NHS providers. Split "
+        "the specification into a north and a south lot, and add the risk of a failed mobilisation on 1 April.",
+    )
+    revise_and_resubmit(demo, strategy)
     demo.decide(strategy, -10, only=[Role.COMMISSIONING_MANAGER, Role.FINANCE, Role.LEGAL])
+
+
+def revise_and_resubmit(demo: Demo, strategy) -> None:
+    """The officer answers procurement's reasons: the specification in two lots, a new risk, and resubmits."""
+    evidence = {item.template.code: item for item in strategy.evidence.filter(cycle=1, stage=Stage.PLAN)}
+    specification = evidence["requirements-specification"]
+    with demo.at(-20):
+        services.evidence_update(
+            actor=strategy.lead_officer,
+            evidence_id=specification.pk,
+            status=EvidenceStatus.COMPLETE,
+            content=f"{specification.content}\n\nLot 1: the north of the county (health visiting and school "
+            "nursing from the Ashby and Brampton hubs).\n\nLot 2: the south of the county (the Castleford, Denby "
+            "and Elmstead hubs). A provider may bid for one lot or both.",
+        )
+        risks = evidence["risk-register"]
+        services.evidence_update(
+            actor=strategy.lead_officer,
+            evidence_id=risks.pk,
+            status=EvidenceStatus.COMPLETE,
+            content=f"{risks.content}\n\nNew risk: mobilisation is not complete by 1 April. Owner: the commissioning "
+            "manager. Mitigation: a three-month extension of the current contract is agreed in principle.",
+        )
+    demo.update(
+        strategy,
+        -20,
+        summary=f"{strategy.summary} Procured in two lots, north and south, so that local providers can bid.",
+    )
+    with demo.at(-12):
+        services.gate_submit(
+            actor=strategy.lead_officer,
+            strategy_id=strategy.pk,
+            note="The specification is now in two lots, north and south, so that each local NHS provider can bid "
+            "for one or both; the risk register has the risk of a late mobilisation, with its mitigation.",
+        )
 
 
 @scenario("MCC-PH-008")

@@ -1,6 +1,7 @@
 """The administration of signing in: identity providers with their claim-to-role mappings, the e-mail domains each
 organisation owns, the password sign-in switch (through its service, audited), and the linked identities and mapped
-roles (read-only; a link can be removed through its service)."""
+roles (read-only; a link can be removed through its service). Providers, their mappings and the domains are
+audited with their values before and after (`AuditedAdminMixin`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 
+from workflows.admin import AuditedAdminMixin
 from workflows.admin.base import ReadOnlyAdmin
 
 from . import services
@@ -23,7 +25,7 @@ class ClaimRoleMappingInline(admin.TabularInline):
 
 
 @admin.register(IdentityProvider)
-class IdentityProviderAdmin(admin.ModelAdmin):
+class IdentityProviderAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "organisation", "enabled", "issuer", "secret_is_set")
     list_filter = ("enabled",)
     search_fields = ("name", "slug", "issuer", "client_id")
@@ -62,7 +64,7 @@ class IdentityProviderAdmin(admin.ModelAdmin):
 
 
 @admin.register(EmailDomain)
-class EmailDomainAdmin(admin.ModelAdmin):
+class EmailDomainAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("domain", "organisation")
     search_fields = ("domain",)
     list_select_related = ("organisation",)

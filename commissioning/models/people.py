@@ -65,6 +65,28 @@ class Organisation(models.Model):
     call_in_working_days = models.PositiveSmallIntegerField(
         default=5, validators=[MinValueValidator(1)], help_text="Length of the call-in window for key decisions."
     )
+    urgent_decisions_may_skip_call_in = models.BooleanField(
+        "constitution allows urgent decisions to be exempt from call-in",
+        default=False,
+        help_text="Whether the constitution lets an urgent key decision take effect at once, without a call-in "
+        "window, when the scrutiny chair agrees (and the record of decision says so and why).",
+    )
+    officer_decision_threshold = models.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+        help_text="Total contract value at or above which a gate decided by officers alone (no executive member) "
+        "must be recorded and published as an officer decision (Openness of Local Government Bodies Regulations "
+        "2014, reg 7). Empty: no officer decision records.",
+    )
+    representations_text = models.TextField(
+        "how to make representations",
+        blank=True,
+        help_text="Published with every forward-plan notice: how and by when anyone may make representations "
+        "about a key decision, and where to ask for the documents.",
+    )
 
     def __str__(self) -> str:
         return self.name

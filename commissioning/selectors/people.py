@@ -78,3 +78,10 @@ def officers_at(organisations):
         active_on(timezone.localdate())
     )
     return User.objects.filter(pk__in=held.values("person_id")).order_by("first_name", "last_name", "username")
+
+
+def personal_tokens_of(person):
+    """The person's own API tokens, newest first (their keys and dates: the secrets are never kept)."""
+    from knox.models import AuthToken
+
+    return AuthToken.objects.filter(user=person).order_by("-created")

@@ -4,18 +4,20 @@ partner's poll can tell cheaply whether anything changed.
 
 - `strategies`: create a strategy, change it, record its evidence, move it round the cycle;
 - `gates`: what a submission needs and freezes, who must sign; submit and withdraw;
-- `decisions`: decide a seat (where a sign-off is decided), forward-plan notices and urgency exemptions, call-in,
-  refer-back and the call-in window closing;
+- `decisions`: decide a seat (where a sign-off is decided), forward-plan notices, urgency exemptions and exemptions
+  from call-in, call-in, refer-back and the call-in window closing;
 - `delegations`: name a deputy;
 - `measures`: outcome measures and the figures partners return;
 - `webhooks`: partners' webhook subscriptions and the fan-out of events to them;
 - `organisations`: what follows from an administrator renaming an organisation;
+- `tokens`: a person's own API tokens;
 - `common`: locking, permission and version checks every service shares.
 """
 
-from . import measures, organisations, webhooks
+from . import measures, organisations, tokens, webhooks
 from .common import ensure_content_editable
 from .decisions import (
+    call_in_exemption_agree,
     call_in_window_close,
     decision_call_in,
     decision_refer_back,
@@ -29,6 +31,7 @@ from .strategies import PartnerSpec, evidence_update, strategy_advance, strategy
 
 __all__ = [
     "PartnerSpec",
+    "call_in_exemption_agree",
     "call_in_window_close",
     "decision_call_in",
     "decision_refer_back",
@@ -48,6 +51,7 @@ __all__ = [
     "strategy_create",
     "strategy_snapshot",
     "strategy_update",
+    "tokens",
     "urgency_exemption_agree",
     "webhooks",
 ]

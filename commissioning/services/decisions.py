@@ -1,5 +1,5 @@
-"""Decisions: deciding a seat, a key decision's forward-plan notice and urgency exemption, calling a decision in,
-referring it back, and its call-in window closing."""
+"""Decisions: deciding a seat, a key decision's forward-plan notice, urgency exemption and exemption from call-in,
+calling a decision in, referring it back, and its call-in window closing."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from workflows.transitions import apply_transition, ensure_can, lock
 from .. import notifications
 from ..models import SCRUTINY_ROLES, Role, Strategy
 from ..selectors import holds_any_role
+from ..selectors.notices import notice_defaults
 from .common import locked_strategy, record_strategy_change, require_manager_of
 from .gates import is_key_decision
 
@@ -34,8 +35,18 @@ def _refuse_once_decided(gate: Gate, transition: str, consequence: str) -> None:
         ) from exc
 
 
-def forward_plan_publish(*, actor, strategy_id: int, decision_date: dt.date) -> Gate:
-    """Publish the current gate's key decision on the forward plan with its intended decision date. Audited."""
+def forward_plan_publish(
+    *,
+    actor,
+    strategy_id: int,
+    decision_date: dt.date,
+    matter: str = "",
+    decision_maker: str = "",
+    documents: str = "",
+) -> Gate:
+    """Publish the current gate's key decision on the forward plan: the matter, the decision-maker, the intended
+    decision date and the documents submitted (the 2012 Regulations' notice; each left empty takes
+    `notice_defaults`). Publishing again replaces the notice. Audited."""
     with transaction.atomic():
         strategy = locked_strategy(strategy_id)
         require_manager_of(strategy, actor, "publish this strategy's forward-plan notice")
@@ -56,12 +67,25 @@ def forward_plan_publish(*, actor, strategy_id: int, decision_date: dt.date) -> 
                     f"earliest ({settings.FORWARD_PLAN_CLEAR_DAYS} clear days)."
                 }
             )
+        if len(decision_maker.strip()) > 300:
+            raise InvalidInput({"decision_maker": "Name the decision-maker in 300 characters or fewer."})
+        defaults = notice_defaults(strategy)
+        words = {
+            "matter": matter.strip() or defaults["matter"],
+            "decision_maker": decision_maker.strip() or defaults["decision_maker"],
+            "documents": "\n".join(line.strip() for line in documents.splitlines() if line.strip())
+            or defaults["documents"],
+        }
         apply_transition(
             gate,
             "publish_forward_plan_notice",
             actor=actor,
-            data={"notice_published_on": today.isoformat(), "intended_decision_date": decision_date.isoformat()},
-            params={"published_on": today, "decision_date": decision_date, "not_before": earliest},
+            data={
+                "notice_published_on": today.isoformat(),
+                "intended_decision_date": decision_date.isoformat(),
+                "decision_maker": words["decision_maker"],
+            },
+            params={"published_on": today, "decision_date": decision_date, "not_before": earliest, **words},
         )
         record_strategy_change(strategy)
     return gate
@@ -87,6 +111,44 @@ def urgency_exemption_agree(*, actor, strategy_id: int, reason: str) -> Gate:
             actor=actor,
             reason=reason,
             params={"by": actor, "at": timezone.now(), "reason": reason.strip(), "not_before": timezone.localdate()},
+        )
+        record_strategy_change(strategy)
+    return gate
+
+
+def call_in_exemption_agree(*, actor, strategy_id: int, reason: str) -> Gate:
+    """The scrutiny chair agrees that an urgent key decision takes effect as soon as it is taken, with no call-in
+    window, where the lead organisation's constitution allows it; the record of decision then says so, by whose
+    agreement and why. Only until the decision is taken. Audited."""
+    with transaction.atomic():
+        strategy = locked_strategy(strategy_id)
+        organisation = strategy.lead_organisation
+        if not holds_any_role(actor, organisation.pk, [Role.SCRUTINY_CHAIR]):
+            raise NotPermitted(
+                f"Only the scrutiny chair at {organisation} can agree that a decision is exempt from call-in."
+            )
+        if not organisation.urgent_decisions_may_skip_call_in:
+            raise NotPermitted(
+                f"The constitution of {organisation} does not allow urgent decisions to be exempt from call-in "
+                "(an administrator records what it allows)."
+            )
+        if not (reason or "").strip():
+            raise InvalidInput(
+                {
+                    "reason": "Record why the decision is urgent: why the delay of a call-in would seriously harm the "
+                    "council's or the public's interests."
+                }
+            )
+        gate = lock(Gate, strategy.current_gate_id)
+        if not (gate.key_decision or is_key_decision(strategy)):
+            raise InvalidInput({"reason": "This gate is not a key decision, so it has no call-in window."})
+        _refuse_once_decided(gate, "agree_call_in_exemption", "it can no longer be made exempt from call-in")
+        apply_transition(
+            gate,
+            "agree_call_in_exemption",
+            actor=actor,
+            reason=reason.strip(),
+            params={"by": actor, "at": timezone.now(), "reason": reason.strip()},
         )
         record_strategy_change(strategy)
     return gate

@@ -45,12 +45,13 @@ def is_key_decision(strategy: Strategy, policy: GatePolicy | None = None) -> boo
 def seat_specs_for(
     strategy: Strategy, *, key_decision: bool, today: dt.date, decision_not_before=None
 ) -> list[SeatSpec]:
-    """The seats the stage's gate policy asks for, at the strategy's value (see `rules.seat_specs`)."""
+    """The seats the stage's gate policy asks for, at the strategy's value (see `rules.seat_specs`); for an officer
+    decision (`rules.officer_decision_applies`) the deciding officer's seat records it."""
     policy = GatePolicy.objects.filter(stage=strategy.stage).prefetch_related("rules").first()
     if policy is None:
         return []
     partner_links = strategy.partner_links.select_related("organisation")
-    return rules.seat_specs(
+    specs = rules.seat_specs(
         policy.rules.all(),
         lead_organisation=strategy.lead_organisation,
         partners=[(link.organisation, link.kind) for link in partner_links],
@@ -59,6 +60,15 @@ def seat_specs_for(
         today=today,
         decision_not_before=decision_not_before,
     )
+    lead = strategy.lead_organisation
+    if rules.officer_decision_applies(
+        key_decision=key_decision,
+        threshold=lead.officer_decision_threshold,
+        total_contract_value=strategy.total_contract_value,
+        seats=specs,
+    ):
+        return rules.with_officer_decision_record(specs, lead_organisation_id=lead.pk)
+    return specs
 
 
 def strategy_snapshot(strategy: Strategy) -> dict:
@@ -100,9 +110,10 @@ def strategy_snapshot(strategy: Strategy) -> dict:
     )
 
 
-def gate_submit(*, actor, strategy_id: int, expected_version: int | None = None) -> Gate:
+def gate_submit(*, actor, strategy_id: int, expected_version: int | None = None, note: str = "") -> Gate:
     """Submit the current stage's gate: checks evidence (and, for a key decision, the forward-plan notice), freezes
-    a snapshot with its hash and creates the seats from the gate policy. Audited."""
+    a snapshot with its hash and creates the seats from the gate policy. `note` (a resubmission's covering note:
+    what was done about the reasons it was rejected or withdrawn) is kept with the snapshot. Audited."""
     with transaction.atomic():
         strategy = locked_strategy(strategy_id, expected_version)
         require_manager_of(strategy, actor, "submit this strategy's gate")
@@ -139,6 +150,7 @@ def gate_submit(*, actor, strategy_id: int, expected_version: int | None = None)
             seats=seats,
             key_decision=key,
             call_in_working_days=strategy.lead_organisation.call_in_working_days,
+            note=note or "",
         )
         record_strategy_change(strategy)
         notifications.gate_submitted(strategy, gate)

@@ -19,7 +19,7 @@ from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workflows.exceptions import Conflict, InvalidInput, NotPermitted, TransitionNotAllowed
+from workflows.exceptions import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
 from workflows.transitions import audit
 
 from .. import selectors
@@ -37,7 +37,7 @@ from .common import ensure_content_editable, locked_strategy, record_strategy_ch
 FIGURE_LIMIT = Decimal("999999999999.99")  # what a DecimalField(max_digits=14, decimal_places=2) holds
 PENNY = Decimal("0.01")
 FIGURE_STAGES = (Stage.DO, Stage.REVIEW)
-FIGURE_FIELDS = ("measure", "period", "value", "note")  # the order errors are reported in
+FIGURE_FIELDS = ("period", "value", "note")  # the order errors are reported in
 EARLIEST_YEAR = 2001  # periods must fall after 2000
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
@@ -50,14 +50,14 @@ PERIOD_FORMATS: dict[str, tuple[re.Pattern, str]] = {
 PERIOD_PATTERNS = {Period.MONTH: "YYYY-MM", Period.QUARTER: "YYYY-Qn", Period.YEAR: "YYYY"}
 
 
-class StrategyNotFound(InvalidInput):
+class StrategyNotFound(NotFound):
     """No such strategy, or not one the person may see: the API answers 404 and never says which."""
 
-    status = 404
 
-    def __init__(self, message: str) -> None:
-        super().__init__({"strategy": message})
-        self.message = message
+class MeasureNotFound(NotFound):
+    """The strategy has no measure with this code; `measures` lists the codes it has."""
+
+    code = "measure_not_found"
 
 
 class FigureAlreadyReturned(Conflict):
@@ -331,15 +331,16 @@ def figure_submit(
             )
         measures = {m.code: m for m in strategy.outcome_measures.order_by("code")}
         measure = measures.get(measure_code) if isinstance(measure_code, str) else None
-        clean_period = None
         if measure is None:
             known = ", ".join(measures) if measures else "none yet"
-            errors["measure"] = f"{strategy.reference} has no measure '{measure_code}'. Its measures: {known}."
-        else:
-            try:
-                clean_period, _ = period_start(measure.period, period)
-            except ValueError as exc:
-                errors["period"] = str(exc)
+            raise MeasureNotFound(
+                f"{strategy.reference} has no measure '{measure_code}'. Its measures: {known}.", measures=list(measures)
+            )
+        clean_period = None
+        try:
+            clean_period, _ = period_start(measure.period, period)
+        except ValueError as exc:
+            errors["period"] = str(exc)
         if errors:
             raise InvalidInput({field: errors[field] for field in FIGURE_FIELDS if field in errors})
         existing = _existing_figure(measure, clean_period)

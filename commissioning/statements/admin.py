@@ -1,8 +1,11 @@
-"""The statements' details and the privacy notice's sections, edited by the administrator."""
+"""The statements' details and the privacy notice's sections, edited by the administrator (audited, with the values
+before and after: `AuditedAdminMixin`)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+
+from workflows.admin import AuditedAdminMixin
 
 from .models import PrivacySection, ServiceStatements
 
@@ -15,7 +18,7 @@ class PrivacySectionInline(admin.StackedInline):
 
 
 @admin.register(ServiceStatements)
-class ServiceStatementsAdmin(admin.ModelAdmin):
+class ServiceStatementsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("operator", "compliance", "prepared_on", "reviewed_on", "privacy_updated_on")
     ordering = ("pk",)
     inlines = [PrivacySectionInline]

@@ -1,5 +1,7 @@
 """The sign-off page: a seat's frozen snapshot exactly as submitted, with its hash, and the decision form for a
-person who may decide it (the engine's `seat_decision_refusal` says why anyone else may not)."""
+person who may decide it (the engine's `seat_decision_refusal` says why anyone else may not). A resubmitted gate
+shows first what changed since the snapshot the person last decided on: for someone who rejected it, their reasons,
+what the submitter says was done about them, and the difference, with both hashes."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from commissioning import selectors, services
+from commissioning import rules, selectors, services
 from commissioning.models import DeliveryChannel, EvidenceStatus, PartnerKind, Recommendation, ServiceArea, Strategy
+from commissioning.selectors.changes import changes_for_seat
 from workflows import services as engine
 from workflows.exceptions import InvalidInput, WorkflowError
 from workflows.models import Decision, Gate, GateSnapshot, Seat, SeatState
@@ -135,7 +138,17 @@ def seat_signoff(request, seat_id: int):
     )
     for each in seats:
         each.recorded = [d for d in decisions if d.seat_id == each.pk]
+    comparison = changes_for_seat(seat, request.user, principal=principal) if snapshot else None
     context = {
+        "comparison": comparison,
+        "changes_heading": (
+            "What changed since you last decided"
+            if comparison is not None and comparison.decided is not None
+            else f"What changed since submission {comparison.before.round}"
+            if comparison is not None
+            else ""
+        ),
+        "record_kind": rules.decision_record_kind(seat.role),
         "seat": seat,
         "gate": gate,
         "strategy": strategy,

@@ -30,7 +30,10 @@ def strategy_submit(request, reference: str):
     strategy = visible_strategy(request.user, reference)
     try:
         gate = services.gate_submit(
-            actor=request.user, strategy_id=strategy.pk, expected_version=parse_version(request.POST.get("version"))
+            actor=request.user,
+            strategy_id=strategy.pk,
+            expected_version=parse_version(request.POST.get("version")),
+            note=request.POST.get("note", "")[:5000],
         )
     except WorkflowError as error:
         return _refused(request, reference, error)
@@ -95,7 +98,12 @@ def strategy_forward_plan(request, reference: str):
     if form.is_valid():
         try:
             gate = services.forward_plan_publish(
-                actor=request.user, strategy_id=strategy.pk, decision_date=form.cleaned_data["decision_date"]
+                actor=request.user,
+                strategy_id=strategy.pk,
+                decision_date=form.cleaned_data["decision_date"],
+                matter=form.cleaned_data["matter"],
+                decision_maker=form.cleaned_data["decision_maker"],
+                documents=form.cleaned_data["documents"],
             )
         except InvalidInput as error:
             form.add_service_errors(error)

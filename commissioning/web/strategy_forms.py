@@ -298,11 +298,32 @@ class WithdrawForm(GovukFormMixin, forms.Form):
 
 
 class ForwardPlanForm(DateValuesMixin, GovukFormMixin, forms.Form):
+    """The forward-plan notice: the 2012 Regulations' matter, decision-maker, date and documents (how to make
+    representations is the lead organisation's, set in the admin)."""
+
     date_fields = ("decision_date",)
+    matter = forms.CharField(
+        label="Matter to be decided",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What the decision is about, in words the public will read.",
+    )
+    decision_maker = forms.CharField(
+        label="Decision-maker",
+        required=False,
+        max_length=300,
+        help_text="The name and title of the person who will take the decision (or the body and its members).",
+    )
     decision_date = DatePartsField(
         label="Intended decision date",
         what="intended decision date",
         help_text=f"At least {settings.FORWARD_PLAN_CLEAR_DAYS} clear days after today, for example 27 3 2027.",
+    )
+    documents = forms.CharField(
+        label="Documents submitted to the decision-maker",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One a line. Published as the list of papers the decision will be taken on.",
     )
 
 

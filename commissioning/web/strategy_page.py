@@ -1,6 +1,6 @@
 """The strategy page: the cycle and stage timeline, evidence as a task list, the gate and every seat's state,
-decisions, actions, outcome measures with their charts, and the history; with the buttons the person may press.
-The page costs a bounded number of queries whatever the length of its history."""
+decisions, actions, what changed between submissions, outcome measures with their charts, and the history; with the
+buttons the person may press. The page costs a bounded number of queries whatever the length of its history."""
 
 from __future__ import annotations
 
@@ -16,10 +16,14 @@ from commissioning.models import (
     EvidenceStatus,
     GatePolicy,
     Recommendation,
+    Role,
     Stage,
     Strategy,
     can_manage_strategy,
 )
+from commissioning.selectors.changes import changes_on_gate
+from commissioning.selectors.notices import notice_defaults
+from commissioning.selectors.procurement import publishes_ocds
 from workflows.models import ActionState, AuditEvent, Decision, GateState, SeatState
 from workflows.transitions import available_transitions
 
@@ -151,6 +155,12 @@ def render_detail(
             key_decision = gate.key_decision or services.is_key_decision(
                 strategy, GatePolicy.objects.filter(stage=strategy.stage).first()
             )
+    comparison = None
+    if gate is not None and gate.round and not (gate.is_frozen and gate.round < 2):
+        live = None if gate.is_frozen or strategy.stage == Stage.CLOSED else services.strategy_snapshot(strategy)
+        comparison = changes_on_gate(gate, live_content=live)
+    exemption_allowed = key_decision and strategy.lead_organisation.urgent_decisions_may_skip_call_in
+    chair = exemption_allowed and selectors.holds_any_role(user, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR])
     allowed = available_transitions(strategy) if can_manage else []
     history = list(history_of(strategy)[: HISTORY_ON_PAGE + 1])
     open_stage = strategy.stage != Stage.CLOSED and gate is not None
@@ -160,6 +170,9 @@ def render_detail(
         "can_manage": can_manage,
         "can_edit": can_manage and open_stage and not strategy.content_frozen,
         "can_submit": can_manage and open_stage and gate.state in SUBMITTABLE,
+        "comparison": comparison,
+        "can_exempt_from_call_in": chair and open_stage and gate.state in NOTICE_CHANGEABLE,
+        "ocds": publishes_ocds(strategy),
         "can_withdraw": can_manage and open_stage and gate.state == GateState.SUBMITTED,
         "can_publish_notice": can_manage and open_stage and key_decision and gate.state in NOTICE_CHANGEABLE,
         "advance_label": _advance_label(strategy, allowed) if can_manage else None,
@@ -179,10 +192,23 @@ def render_detail(
         "more_history": len(history) > HISTORY_ON_PAGE,
         "errors": errors or [],
         "withdraw_form": withdraw_form or WithdrawForm(initial={"version": strategy.version}),
-        "forward_plan_form": forward_plan_form or ForwardPlanForm(),
+        "forward_plan_form": forward_plan_form or ForwardPlanForm(initial=_notice_words(strategy, gate)),
         "today": timezone.localdate(),
     }
     return render(request, "strategies/detail.html", context, status=status)
+
+
+def _notice_words(strategy: Strategy, gate) -> dict[str, str]:
+    """The notice form starts from the published notice's words, or what the service would publish."""
+    if gate is None or strategy.stage == Stage.CLOSED:
+        return {}
+    if gate.notice_published_on:
+        return {
+            "matter": gate.notice_matter,
+            "decision_maker": gate.notice_decision_maker,
+            "documents": gate.notice_documents,
+        }
+    return notice_defaults(strategy)
 
 
 def _stage_done(strategy: Strategy, stage: str) -> bool:

@@ -3,6 +3,7 @@
 import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -322,6 +323,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every error's problem+json body, and nullable objects strict OpenAPI 3.0 validators accept.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "commissioning.api.schema.finish_schema",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "GateStateEnum": "workflows.models.GateState",
         "SeatStateEnum": "workflows.models.SeatState",
@@ -335,6 +341,17 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 # The forward-plan notice period is law (28 clear days), kept as a setting for a change in the regulations.
 FORWARD_PLAN_CLEAR_DAYS = int(env("FORWARD_PLAN_CLEAR_DAYS", "28"))
+
+# Open data: the forward plan and the records of decision as Atom, JSON and CSV, and procurement as OCDS release
+# packages. Ids are tag URIs (RFC 4151) under OPEN_DATA_TAG_AUTHORITY ("<domain>,<year>"): once published, never
+# change it. OCDS_OCID_PREFIX is the publisher's prefix registered with the Open Contracting Partnership.
+_site_host = urlsplit(SITE_URL).hostname or ""
+_tag_host = _site_host if any(c.isalpha() for c in _site_host) else "commissioning.localhost"  # a name, not an address
+OPEN_DATA_TAG_AUTHORITY = env("OPEN_DATA_TAG_AUTHORITY", f"{_tag_host},2026")
+OPEN_DATA_LICENCE_URL = env(
+    "OPEN_DATA_LICENCE_URL", "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+)
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-xxxxxx")
 
 # One line per record with the request id; LOG_FORMAT=json for a log collector (production's default).
 LOGGING = logging_config(env("LOG_FORMAT", "text"), env("LOG_LEVEL", "INFO"))

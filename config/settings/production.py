@@ -59,6 +59,9 @@ if env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend").endswith(
 
 LOGGING = logging_config(env("LOG_FORMAT", "json"), env("LOG_LEVEL", "INFO"))
 
+# The API answers in JSON only: DRF's browsable HTML pages are for development (the schema and its docs pages stay).
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}  # noqa: F405
+
 # Rate limits are counted in Redis, so they hold across every web server.
 CACHES = {"default": {"BACKEND": "config.cache.SharedClientRedisCache", "LOCATION": REDIS_URL}}
 

@@ -17,3 +17,6 @@ WEBHOOK_SETTLE_SECONDS = 0
 # The engine's tests build gates on a subject of their own and ask its directory who holds which role
 # (tests/workflows/testapp), so that they need nothing of the commissioning domain.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.workflows.testapp"]  # noqa: F405
+
+# Every API response the tests provoke is checked against the OpenAPI schema (tests/contract.py).
+MIDDLEWARE = ["tests.contract.SchemaConformanceMiddleware", *MIDDLEWARE]  # noqa: F405

@@ -149,3 +149,17 @@ def test_the_officer_and_partner_accounts_work(bench, client):
 def test_it_refuses_a_database_that_has_strategies(bench):
     with pytest.raises(CommandError, match="only fills an empty database"):
         run(["data", "--scale", "0.002"], out=[].append)
+
+
+def test_the_generated_trail_is_chained_by_the_products_own_hashes_and_verifies(bench):
+    from workflows.models import AuditChain
+    from workflows.trail import GENERAL_CHAIN, verify_trail
+
+    report = verify_trail(batch_size=1000)
+    assert report.ok, report.breaks[:3]
+    assert report.events == AuditEvent.objects.count() == bench["counts"]["audit_events"]
+    strategy_chains = AuditChain.objects.filter(key__startswith="commissioning.strategy:").count()
+    assert strategy_chains == Strategy.objects.count()
+    assert set(AuditChain.objects.exclude(key__startswith="commissioning.strategy:").values_list("key", flat=True)) <= {
+        GENERAL_CHAIN
+    }

@@ -379,12 +379,22 @@ def test_a_period_not_in_the_measures_format_not_begun_or_not_after_2000_is_a_40
     assert_refused(response, setup.strategy, setup.strategy.version, "period", message)
 
 
-def test_an_unknown_measure_is_a_400_naming_measure_and_listing_the_known_codes(setup):
+def assert_not_found(response, strategy: Strategy, version: int) -> dict:
+    assert response.status_code == 404, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert not PerformanceFigure.objects.exists()
+    assert version_of(strategy) == version
+    return response.json()
+
+
+def test_an_unknown_measure_is_a_404_listing_the_known_codes(setup):
     response = setup.icb.post(figures_url("carers-helped"), {"period": "2026-Q1", "value": 5}, format="json")
-    body = assert_refused(response, setup.strategy, setup.strategy.version, "measure")
-    assert body["errors"]["measure"] == (
+    body = assert_not_found(response, setup.strategy, setup.strategy.version)
+    assert body["code"] == "measure_not_found"
+    assert body["detail"] == (
         "MCC-A has no measure 'carers-helped'. Its measures: assessment-wait, carer-wellbeing, carers-supported."
     )
+    assert body["measures"] == ["assessment-wait", "carer-wellbeing", "carers-supported"]
 
 
 def test_a_measure_of_another_strategy_is_unknown_here(setup):
@@ -393,7 +403,8 @@ def test_a_measure_of_another_strategy_is_unknown_here(setup):
         actor=setup.w.officer, strategy_id=other.pk, code="roads-resurfaced", name="Roads", unit="km", period="year"
     )
     response = setup.icb.post(figures_url("roads-resurfaced"), {"period": "2025", "value": 5}, format="json")
-    assert_refused(response, setup.strategy, setup.strategy.version, "measure", "Its measures: assessment-wait")
+    body = assert_not_found(response, setup.strategy, setup.strategy.version)
+    assert "Its measures: assessment-wait" in body["detail"]
 
 
 @pytest.mark.parametrize(

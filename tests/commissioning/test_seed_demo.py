@@ -162,3 +162,30 @@ def test_running_it_again_changes_nothing():
     call_command("seed_demo", stdout=out)
     assert "Demo data already loaded" in out.getvalue()
     assert {model.__name__: model.objects.count() for model in COUNTED} == before
+
+
+def test_a_gate_was_rejected_revised_and_resubmitted_with_changes_for_the_member_who_rejected():
+    from commissioning.selectors.changes import changes_for_seat
+
+    gate = Strategy.objects.get(reference="MCC-PH-007").current_gate
+    assert gate.state == GateState.SUBMITTED and gate.round == 2
+    rejecter = gate.decisions.get(outcome="reject").principal
+    seat = gate.current_seats().get(role=Role.PROCUREMENT, state=SeatState.PENDING)
+    comparison = changes_for_seat(seat, rejecter)
+    assert comparison.yours is not None and comparison.note and comparison.changes["count"] >= 2
+
+
+def test_an_officer_decision_record_and_an_urgent_decision_exempt_from_call_in_are_published(client):
+    items = client.get("/decisions.json").json()["items"]
+    assert any(item["kind"] == "officer" for item in items)
+    exempt = [item for item in items if item["exempt_from_call_in"]]
+    assert exempt and exempt[0]["strategy"]["reference"] == "MCC-HOU-006"
+    assert Strategy.objects.get(reference="MCC-HOU-006").stage == Stage.PLAN
+
+
+def test_a_strategy_in_do_publishes_its_procurement_as_ocds(client):
+    package = client.get("/open-data/ocds/MCC-ENV-010.json").json()
+    assert {tag for release in package["releases"] for tag in release["tag"]} >= {"planning", "award", "contract"}
+    assert any(
+        release.get("awards", [{}])[0].get("documents") for release in package["releases"] if "awards" in release
+    )

@@ -144,6 +144,17 @@ def test_the_production_configuration_serves_signs_off_delivers_and_stops_cleanl
         assert strategy.reference in [s["reference"] for s in json.loads(first.text)["results"]]
         again = client.get("/api/v1/strategies/", headers=api | {"If-None-Match": first.headers["ETag"]})
         assert again.status == 304
+        # JSON only, even for a browser: no browsable HTML API in production; the API's docs page stays.
+        browser = {"Authorization": f"Token {token}", "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+        as_browser = client.get("/api/v1/strategies/", headers=browser)
+        assert as_browser.status == 200
+        assert as_browser.headers["Content-Type"].startswith("application/json")
+        assert client.get("/api/v1/strategies/?format=api", headers=browser).status == 404
+        only_html = client.get("/api/v1/strategies/", headers=browser | {"Accept": "text/html"})
+        assert only_html.status == 406
+        assert only_html.headers["Content-Type"].startswith("application/problem+json")
+        docs = client.get("/api/v1/docs/")
+        assert docs.status == 200 and docs.headers["Content-Type"].startswith("text/html")
 
         ready = client.get("/readyz", https=False)  # probes come from inside, without the proxy
         assert ready.status == 200

@@ -5,13 +5,15 @@ name a deputy (through `services.delegation_create`) or revoke a delegation (thr
 The admin classes live in modules by model family; importing this package registers them all:
 
 - `base`: the read-only building blocks (the commissioning admin imports them from here)
+- `audited`: administrators' adds, changes and deletes written to the audit trail (`AuditedAdminMixin`)
 - `gates`: gates, seats, decisions, records of decision, snapshots and actions
-- `audit`: the audit trail
+- `audit`: the audit trail and its chains' heads
 - `outbox`: outbox messages and in-app notifications
 - `calendar`: the closure-day calendar
 - `delegations`: delegations, added and revoked through the services
 """
 
+from .audited import AuditedAdminMixin, AuditedUserAdminMixin
 from .base import ReadOnlyAdmin, ReadOnlyInline, content_type_link, model_field_names, pretty_json, short_hash
 
 # Registered in the order they were declared when this was one module.
@@ -27,7 +29,7 @@ from .gates import (
     SeatInline,
     SeatRoleFilter,
 )
-from .audit import AuditEventAdmin
+from .audit import AuditChainAdmin, AuditEventAdmin
 from .outbox import NotificationAdmin, OutboxMessageAdmin
 from .calendar import NonWorkingDayAdmin
 from .delegations import DelegationAddForm, DelegationAdmin, DelegationStatusFilter
@@ -35,7 +37,10 @@ from .delegations import DelegationAddForm, DelegationAdmin, DelegationStatusFil
 
 __all__ = [
     "ActionAdmin",
+    "AuditChainAdmin",
     "AuditEventAdmin",
+    "AuditedAdminMixin",
+    "AuditedUserAdminMixin",
     "DecisionAdmin",
     "DelegationAddForm",
     "DelegationAdmin",

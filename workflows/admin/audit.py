@@ -1,10 +1,11 @@
-"""The audit trail, read-only: it only grows."""
+"""The audit trail and the heads of its hash chains, read-only: the trail only grows."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 
-from ..models import AuditEvent
+from ..models import AuditChain, AuditEvent
 from .base import ReadOnlyAdmin, content_type_link, pretty_json
 
 
@@ -24,7 +25,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ("actor", "on_behalf_of")
     ordering = ("-occurred_at", "-pk")
     show_full_result_count = False  # the table only grows; skip the second COUNT(*)
-    readonly_fields = ("object_link", "subject_link", "data_pretty")
+    readonly_fields = ("object_link", "subject_link", "data_pretty", "chain_link")
     fields = (
         "occurred_at",
         "actor",
@@ -38,10 +39,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "reason",
         "snapshot_hash",
         "data_pretty",
+        "chain_link",
+        "chain_position",
+        "previous_hash",
+        "content_hash",
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor", "on_behalf_of", "object_type", "subject_type")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor", "on_behalf_of", "object_type", "subject_type", "chain")
+        )
 
     @admin.display(description="actor", ordering="actor")
     def actor_or_system(self, event: AuditEvent) -> str:
@@ -62,3 +71,18 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description="data")
     def data_pretty(self, event: AuditEvent) -> str:
         return pretty_json(event.data)
+
+    @admin.display(description="chain")
+    def chain_link(self, event: AuditEvent) -> str:
+        return content_type_link(ContentType.objects.get_for_model(AuditChain), event.chain_id, event.chain.key)
+
+
+@admin.register(AuditChain)
+class AuditChainAdmin(ReadOnlyAdmin):
+    """One row per chain: its length and the hash of its last event (what `/decisions/chain/` publishes)."""
+
+    list_display = ("key", "length", "head_hash", "updated_at")
+    search_fields = ("key",)
+    ordering = ("key",)
+    show_full_result_count = False
+    fields = ("key", "subject_type", "subject_id", "length", "head_hash", "updated_at")

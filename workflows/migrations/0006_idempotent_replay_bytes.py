@@ -4,30 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflows', '0005_api_measures_webhooks_idempotency'),
+        ("workflows", "0005_api_measures_webhooks_idempotency"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='idempotencykey',
-            name='response_content',
-            field=models.BinaryField(default=b'', help_text="The first response's body, byte for byte."),
+            model_name="idempotencykey",
+            name="response_content",
+            field=models.BinaryField(default=b"", help_text="The first response's body, byte for byte."),
         ),
         migrations.AddField(
-            model_name='idempotencykey',
-            name='response_content_type',
+            model_name="idempotencykey",
+            name="response_content_type",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='idempotencykey',
-            name='response_headers',
-            field=models.JSONField(blank=True, default=dict, help_text='Headers a replay sends again (ETag).'),
+            model_name="idempotencykey",
+            name="response_headers",
+            field=models.JSONField(blank=True, default=dict, help_text="Headers a replay sends again (ETag)."),
         ),
         migrations.AlterField(
-            model_name='idempotencykey',
-            name='response_body',
-            field=models.JSONField(blank=True, help_text='The first response as data (kept for rows made before response_content).', null=True),
+            model_name="idempotencykey",
+            name="response_body",
+            field=models.JSONField(
+                blank=True,
+                help_text="The first response as data (kept for rows made before response_content).",
+                null=True,
+            ),
         ),
     ]

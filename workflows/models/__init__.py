@@ -13,7 +13,7 @@ The models live in modules by what they hold; import them from here (`from workf
 - `gates`: gates, their guards and the snapshots submitted to them
 - `seats`: seats, decisions, records of decision and actions
 - `delegations`: deputies for a date range
-- `audit`: the audit trail
+- `audit`: the audit trail and the heads of its hash chains
 - `calendar`: closure days of the working-day calendar
 - `outbox`: outbox messages, in-app notifications, webhook delivery attempts and idempotency keys
 """
@@ -26,7 +26,7 @@ from .states import GATE_FROZEN_STATES, ActionState, DecisionOutcome, GateState,
 from .gates import Gate, GateSnapshot
 from .seats import Action, Decision, RecordOfDecision, Seat
 from .delegations import Delegation
-from .audit import AuditEvent
+from .audit import AuditEvent, AuditChain
 from .calendar import NonWorkingDay
 from .outbox import DeliveryAttempt, IdempotencyKey, Notification, OutboxChannel, OutboxMessage, OutboxState
 # isort: on
@@ -37,6 +37,7 @@ __all__ = [
     "ActionState",
     "AppendOnlyModel",
     "AppendOnlyQuerySet",
+    "AuditChain",
     "AuditEvent",
     "Decision",
     "DecisionOutcome",

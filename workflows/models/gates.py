@@ -28,12 +28,18 @@ def _a_seat_rejected(gate: Gate) -> bool:
     return gate.current_seats().filter(state=SeatState.REJECTED).exists()
 
 
-@guard("only a key decision that has not already been called in has a call-in window")
+@guard(
+    "only a key decision that has not already been called in, and that the scrutiny chair has not agreed is exempt "
+    "from call-in, has a call-in window"
+)
 def _call_in_applies(gate: Gate) -> bool:
-    return gate.key_decision and gate.called_in_at is None
+    return gate.key_decision and gate.called_in_at is None and gate.call_in_exemption_agreed_at is None
 
 
-@guard("a key decision must wait out its call-in window (it has one unless it was already called in)")
+@guard(
+    "a key decision must wait out its call-in window (it has one unless it was already called in or the scrutiny "
+    "chair agreed it is exempt from call-in)"
+)
 def _no_call_in_needed(gate: Gate) -> bool:
     return not _call_in_applies(gate)
 
@@ -85,6 +91,18 @@ class Gate(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     urgency_agreed_at = models.DateTimeField(null=True, blank=True)
+    # The forward-plan notice's own words (the matter, who decides, the papers), as published.
+    notice_matter = models.TextField("matter to be decided", blank=True)
+    notice_decision_maker = models.CharField("decision-maker", max_length=300, blank=True)
+    notice_documents = models.TextField(
+        "documents submitted to the decision-maker", blank=True, help_text="One document a line."
+    )
+    # An urgent key decision exempt from call-in, with the scrutiny chair's recorded agreement.
+    call_in_exemption_reason = models.TextField(blank=True)
+    call_in_exemption_agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    call_in_exemption_agreed_at = models.DateTimeField(null=True, blank=True)
     call_in_working_days = models.PositiveSmallIntegerField(default=5)
     call_in_ends_at = models.DateTimeField(null=True, blank=True)
     called_in_at = models.DateTimeField(null=True, blank=True)
@@ -133,13 +151,19 @@ class Gate(ConcurrentTransitionMixin, models.Model):
         self.decided_at = None
         self.call_in_ends_at = None
 
-    # A key decision's notice and urgency exemption can change until the decision is taken; neither moves the state.
+    # A key decision's notice, urgency exemption and exemption from call-in can change until the decision is taken;
+    # none moves the state.
 
     @transition(field=state, source=NOTICE_CHANGEABLE_STATES, target=None)
-    def publish_forward_plan_notice(self, *, published_on, decision_date, not_before) -> None:
+    def publish_forward_plan_notice(
+        self, *, published_on, decision_date, not_before, matter: str = "", decision_maker: str = "", documents=""
+    ) -> None:
         self.notice_published_on = published_on
         self.intended_decision_date = decision_date
         self.decision_not_before = not_before
+        self.notice_matter = matter
+        self.notice_decision_maker = decision_maker
+        self.notice_documents = documents
 
     @transition(field=state, source=NOTICE_CHANGEABLE_STATES, target=None)
     def agree_urgency_exemption(self, *, by, at, reason: str, not_before) -> None:
@@ -147,6 +171,16 @@ class Gate(ConcurrentTransitionMixin, models.Model):
         self.urgency_agreed_by = by
         self.urgency_agreed_at = at
         self.decision_not_before = not_before
+
+    @transition(field=state, source=NOTICE_CHANGEABLE_STATES, target=None)
+    def agree_call_in_exemption(self, *, by, at, reason: str) -> None:
+        self.call_in_exemption_reason = reason
+        self.call_in_exemption_agreed_by = by
+        self.call_in_exemption_agreed_at = at
+
+    @property
+    def exempt_from_call_in(self) -> bool:
+        return self.call_in_exemption_agreed_at is not None
 
     @transition(field=state, source=GateState.SUBMITTED, target=GateState.WITHDRAWN)
     def withdraw(self) -> None:
@@ -195,6 +229,11 @@ class GateSnapshot(AppendOnlyModel):
     round = models.PositiveIntegerField()
     content = models.JSONField()
     content_hash = models.CharField(max_length=64)
+    note = models.TextField(
+        blank=True,
+        help_text="The submitter's covering note: what was changed since the last submission, and why (not part of "
+        "the hashed content).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 

@@ -19,6 +19,7 @@ from django_fsm import can_proceed
 from ..directory import get_directory
 from ..exceptions import AlreadyDecided, InvalidInput, NotYourSeat, TransitionNotAllowed, WorkflowError
 from ..models import Action, Decision, DecisionOutcome, Delegation, Gate, GateState, RecordOfDecision, Seat, SeatState
+from ..trail.hashing import record_hash
 from ..transitions import (
     apply_transition,
     audit,
@@ -72,6 +73,11 @@ class RecordSpec:
     alternatives_considered: str = ""
     conflicts_of_interest: str = ""
     dispensations: str = ""
+
+
+def _record_hash(published: dict[str, str]) -> dict[str, str]:
+    """The record of decision's hash for its decision's audit event: its published text is then on the trail."""
+    return {"record_hash": record_hash(**published)} if published else {}
 
 
 def _validate_decision(
@@ -195,15 +201,16 @@ def seat_decide(
             )
     except IntegrityError as exc:
         raise AlreadyDecided("A decision on this seat has already been recorded with this person's authority.") from exc
+    published = {}
     if record is not None and seat.requires_record_of_decision:
-        RecordOfDecision.objects.create(
-            decision=decision,
-            decision_text=record.decision_text.strip(),
-            reasons=record.reasons.strip(),
-            alternatives_considered=record.alternatives_considered.strip(),
-            conflicts_of_interest=record.conflicts_of_interest.strip(),
-            dispensations=record.dispensations.strip(),
-        )
+        published = {
+            "decision_text": record.decision_text.strip(),
+            "reasons": record.reasons.strip(),
+            "alternatives_considered": record.alternatives_considered.strip(),
+            "conflicts_of_interest": record.conflicts_of_interest.strip(),
+            "dispensations": record.dispensations.strip(),
+        }
+        RecordOfDecision.objects.create(decision=decision, **published)
     audit(
         decision,
         transition="decide",
@@ -212,7 +219,7 @@ def seat_decide(
         to_state=outcome,
         reason=reasons,
         snapshot_hash=gate.snapshot_hash,
-        data={"seat": seat.pk, "seat_label": seat.label},
+        data={"seat": seat.pk, "seat_label": seat.label, **_record_hash(published)},
     )
     for condition in conditions:
         action = Action.objects.create(

@@ -56,10 +56,12 @@ def gate_submit(
     seats: Sequence[SeatSpec],
     key_decision: bool = False,
     call_in_working_days: int = 5,
+    note: str = "",
 ) -> GateSnapshot:
     """Freeze `content` as the gate's snapshot, create its seats and move it to submitted. `gate` is locked.
 
-    A rejected or withdrawn gate is reopened first (both steps audited).
+    A rejected or withdrawn gate is reopened first (both steps audited). `note` is the submitter's covering note
+    (what changed since the last submission): kept with the snapshot, outside its hash, and as the audit's reason.
     """
     require_atomic()
     if not seats:
@@ -75,11 +77,18 @@ def gate_submit(
         gate,
         "submit",
         actor=actor,
+        reason=note.strip(),
         snapshot_hash=digest,
         params={"by": actor, "at": now, "snapshot_hash": digest, "key_decision": key_decision},
     )
     snapshot = GateSnapshot.objects.create(
-        gate=gate, round=gate.round, content=content, content_hash=digest, created_by=actor, created_at=now
+        gate=gate,
+        round=gate.round,
+        content=content,
+        content_hash=digest,
+        note=note.strip(),
+        created_by=actor,
+        created_at=now,
     )
     _create_seats(gate, seats)
     return snapshot

@@ -1,15 +1,8 @@
-"""Snapshots: the one serialisation of what a gate agrees to, and its SHA-256 hash."""
+"""Snapshots: the one serialisation of what a gate agrees to, and its SHA-256 hash (kept in `workflows.canonical`,
+which the audit trail's hash chain uses too)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
+from ..canonical import canonical_json, content_hash
 
-
-def canonical_json(content: dict) -> str:
-    """The one serialisation that is hashed: sorted keys, no spaces, dates and decimals as strings."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-
-
-def content_hash(content: dict) -> str:
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+__all__ = ["canonical_json", "content_hash"]
