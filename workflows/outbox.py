@@ -6,6 +6,10 @@ per transaction with the row locked (`SKIP LOCKED`, so several workers share the
 retrying with exponential backoff. If the broker is down, nothing is lost: the rows wait, and the periodic outbox
 sweep delivers them.
 
+A delivery task sends one batch (OUTBOX_BATCH_SIZE messages) and, when the batch was full and messages that were due
+before it began still wait, queues one follow-up of itself at once (`deliver_batch`), so a backlog drains at the
+workers' pace instead of one batch per beat tick. `backlog` and `backlog_age` say how large and how old it is.
+
 In-app delivery is exactly once (one notification per message, enforced by the database). E-mail goes through SMTP,
 or through GOV.UK Notify when NOTIFY_API_KEY is set (`workflows.notify`); a failure the far side calls final (Notify:
 an invalid address) fails the message at once instead of being retried. E-mail is handed to the SMTP server once per
@@ -33,6 +37,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string, select_template
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from . import notify as gov_notify
 from .models import Notification, OutboxChannel, OutboxMessage, OutboxState
@@ -129,13 +134,21 @@ def request_delivery() -> None:
     if app.conf.task_always_eager:
         deliver_due()
         return
+    _publish(app, lambda connection: app.send_task(DELIVER_TASK, connection=connection, retry=False))
+
+
+def _publish(app, send) -> bool:
+    """Hand a task to the broker with one quick attempt: `send(connection)`. False, and a warning, when the broker is
+    unreachable: the rows wait for the outbox sweep."""
     try:
         # One quick attempt: a request must not wait on Celery's default of 100 reconnection attempts.
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
-            app.send_task(DELIVER_TASK, connection=connection, retry=False)
+            send(connection)
     except Exception:  # the broker is unreachable: log it and leave the rows for the sweep
         log.warning("Could not reach the task broker; the outbox sweep will deliver the waiting messages.")
+        return False
+    return True
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -250,8 +263,14 @@ def deliver_one(message_id: int | None = None, *, mail_connection=None) -> str |
         return message.state
 
 
-def deliver_due(*, limit: int = 500) -> DeliveryReport:
-    """Deliver up to `limit` due messages, oldest first, sharing one SMTP connection."""
+def batch_size() -> int:
+    """How many messages one delivery task sends before it hands the rest to a follow-up (OUTBOX_BATCH_SIZE)."""
+    return max(int(getattr(settings, "OUTBOX_BATCH_SIZE", 500)), 1)
+
+
+def deliver_due(*, limit: int | None = None) -> DeliveryReport:
+    """Deliver up to `limit` due messages (default: one batch), oldest first, sharing one SMTP connection."""
+    limit = batch_size() if limit is None else limit
     report = DeliveryReport()
     mail_connection = get_connection()
     opened = False
@@ -274,6 +293,34 @@ def deliver_due(*, limit: int = 500) -> DeliveryReport:
     finally:
         mail_connection.close()
     return report
+
+
+def deliver_batch() -> tuple[DeliveryReport, bool]:
+    """Deliver one batch; and say whether a backlog remains behind it, for the task to queue a follow-up.
+
+    A backlog remains when the batch was full (a batch that ran out of messages to claim leaves the rest, if any, to
+    the workers holding them) and messages that were already due before it began still wait. A message that failed
+    in this batch is due again only after its backoff, later than the batch began, so a backlog that keeps failing
+    queues no follow-up: it is retried when its backoff has passed, by the sweep.
+    """
+    began = timezone.now()
+    limit = batch_size()
+    report = deliver_due(limit=limit)
+    full = report.sent + report.retried + report.failed >= limit
+    return report, full and _due_before(began)
+
+
+def _due_before(moment: dt.datetime) -> bool:
+    return OutboxMessage.objects.filter(state=OutboxState.PENDING, next_attempt_at__lt=moment).exists()
+
+
+def queue_follow_up(task) -> bool:
+    """Queue `task` (the delivery task) again at once. False, and a warning, if the broker cannot be reached: the
+    outbox sweep then carries on where this batch stopped. (Celery's eager mode runs it here and now.)"""
+    if task.app.conf.task_always_eager:
+        task.apply_async()
+        return True
+    return _publish(task.app, lambda connection: task.apply_async(connection=connection, retry=False))
 
 
 def retry_now(message_ids) -> int:
@@ -301,3 +348,30 @@ def backlog() -> dict[str, int]:
         "failed": counts.get(OutboxState.FAILED, 0),
         "sent": counts.get(OutboxState.SENT, 0),
     }
+
+
+@dataclass(frozen=True)
+class BacklogAge:
+    """How old the backlog is: when the oldest message not yet sent was written (overall and per channel), and
+    since when the message due longest has been due (with workers keeping up, seconds ago)."""
+
+    oldest_waiting: dt.datetime | None
+    oldest_due: dt.datetime | None
+    waiting_by_channel: dict[str, dt.datetime]
+
+
+def backlog_age(now: dt.datetime | None = None) -> BacklogAge:
+    now = now or timezone.now()
+    pending = OutboxMessage.objects.filter(state=OutboxState.PENDING)
+    oldest = pending.aggregate(
+        waiting=models.Min("created_at"),
+        due=models.Min("next_attempt_at", filter=models.Q(next_attempt_at__lte=now)),
+    )
+    by_channel = dict(pending.values_list("channel").annotate(oldest=models.Min("created_at")).order_by("channel"))
+    return BacklogAge(oldest_waiting=oldest["waiting"], oldest_due=oldest["due"], waiting_by_channel=by_channel)
+
+
+def age_in_words(since: dt.datetime, now: dt.datetime | None = None) -> str:
+    """'3 minutes', '2 hours, 5 minutes', '1 day, 4 hours'; 'less than a minute' below that."""
+    words = timesince(since, now or timezone.now(), depth=2).replace("\xa0", " ")
+    return "less than a minute" if words == "0 minutes" else words

@@ -5,10 +5,15 @@ from celery import shared_task
 from . import outbox, sweeps
 
 
-@shared_task(name="workflows.deliver_outbox")
-def deliver_outbox() -> dict:
-    """Send the outbox messages that are due (after a change commits, and every minute as the outbox sweep)."""
-    return vars(outbox.deliver_due())
+@shared_task(name="workflows.deliver_outbox", bind=True)
+def deliver_outbox(self) -> dict:
+    """Send a batch of the outbox messages that are due (after a change commits, and every minute as the outbox
+    sweep); while a backlog remains behind the batch, queue one follow-up at once (`follow_up`: whether it was)."""
+    report, backlog_remains = outbox.deliver_batch()
+    summary = dict(vars(report))
+    if backlog_remains:
+        summary["follow_up"] = outbox.queue_follow_up(self)
+    return summary
 
 
 @shared_task(name="workflows.sweep_seat_reminders")

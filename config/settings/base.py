@@ -266,6 +266,8 @@ CELERY_TIMEZONE = TIME_ZONE
 OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "12"))
 OUTBOX_RETRY_BASE_SECONDS = int(env("OUTBOX_RETRY_BASE_SECONDS", "30"))
 OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", "21600"))
+# How many messages one delivery task sends before it queues a follow-up of itself for the rest.
+OUTBOX_BATCH_SIZE = int(env("OUTBOX_BATCH_SIZE", "500"))
 
 # Reminder and escalation rules for seats and actions, in working days.
 REMINDER_WORKING_DAYS_BEFORE = int(env("REMINDER_WORKING_DAYS_BEFORE", "2"))
