@@ -46,6 +46,7 @@ lint: setup  ## ruff, formatting, migrations that match the models, the deployme
 	@# Production settings from docker/.env.example (with a real secret key): Django's deployment checks must pass.
 	set -a && . docker/.env.example && set +a && DJANGO_SETTINGS_MODULE=config.settings.production \
 	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  SECRETS_ENCRYPTION_KEYS="$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')" \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 format: setup

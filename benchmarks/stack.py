@@ -9,6 +9,7 @@ stopped and restarted without touching anything else on the machine) come from t
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import glob
 import json
@@ -146,6 +147,7 @@ def production_env(
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "SECRETS_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),  # a Fernet key
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

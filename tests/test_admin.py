@@ -18,7 +18,9 @@ from django.utils import timezone
 from django_fsm import FSMFieldMixin
 
 from commissioning import services
+from commissioning.management.commands.api_token import service_account
 from commissioning.models import EvidenceTemplate, GatePolicy, OutcomeMeasure, Strategy
+from commissioning.services import calendar_feeds, webhooks
 from commissioning.statements import defaults as statements_defaults
 from tests.factories import NonWorkingDayFactory, UserFactory, complete_evidence, make_strategy, person
 from workflows import services as engine
@@ -116,6 +118,8 @@ def data(world):
         strategy=made.strategy, code="carers-supported", name="Carers supported", unit="people"
     )
     Group.objects.create(name="Administrators")
+    webhooks.subscription_create(actor=service_account(w.icb), url="https://partner.example/hooks", secret="s" * 32)
+    calendar_feeds.calendar_feed_of(person=w.officer)
     sign_in_rows(w, 0)
     statements_defaults.load(django_apps)  # the statements' row (a data migration's, unless a flush removed it)
     deliver_due()  # in-app notifications for what happened above

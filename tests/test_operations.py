@@ -280,6 +280,7 @@ GOOD = {
     "DATABASE_URL": "postgres://u:p@db:5432/commissioning",
     "REDIS_URL": "redis://redis:6379/0",
     "EMAIL_HOST": "smtp.example.gov.uk",
+    "SECRETS_ENCRYPTION_KEYS": "1Qx9GRspY4a3uETDBDm1m3Wz1Yq2wJ0lm4mC1aS4VJ8=",
 }
 
 
@@ -291,6 +292,7 @@ GOOD = {
         ("REDIS_URL", "The environment variable REDIS_URL must be set."),
         ("ALLOWED_HOSTS", "ALLOWED_HOSTS must name the host names the service answers to"),
         ("EMAIL_HOST", "The environment variable EMAIL_HOST must be set."),
+        ("SECRETS_ENCRYPTION_KEYS", "The environment variable SECRETS_ENCRYPTION_KEYS must be set."),
     ],
 )
 def test_production_refuses_to_start_without_its_settings_and_says_which(missing, message):

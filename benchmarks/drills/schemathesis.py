@@ -21,6 +21,12 @@ SCHEMATHESIS_TIMEOUT = 600
 # Valid data may still be refused by a business rule (not your seat, already decided, not in Do), so "valid data
 # must be accepted" is not a defect here, as in tests/commissioning/test_api_schema.py.
 SCHEMATHESIS_EXCLUDED = ("positive_data_acceptance",)
+# A write without its If-Match is answered 428 Precondition Required (RFC 6585), the status for exactly that, which
+# schemathesis' missing-header check does not list among those it expects.
+SCHEMATHESIS_CONFIG = """\
+[checks.missing_required_header]
+expected-statuses = ["400", "401", "403", "406", "415", "422", "428"]
+"""
 
 
 def drill_schemathesis(context: Context, result: DrillResult) -> None:
@@ -54,8 +60,12 @@ def drill_schemathesis(context: Context, result: DrillResult) -> None:
     schema_file = context.folder / "openapi.json"
     schema_file.write_text(served.text)
     junit = context.folder / "schemathesis-junit.xml"
+    config_file = context.folder / "schemathesis.toml"
+    config_file.write_text(SCHEMATHESIS_CONFIG)
     command = [
         str(Path(stack.PYTHON).parent / "schemathesis"),
+        "--config-file",
+        str(config_file),
         "run",
         str(schema_file),
         "--url",
@@ -70,8 +80,10 @@ def drill_schemathesis(context: Context, result: DrillResult) -> None:
         "all",
         "--exclude-checks",
         ",".join(SCHEMATHESIS_EXCLUDED),
+        # One worker: with two threads, Python 3.11's ast (hypothesis reads its lambdas' source) now and then fails
+        # with "AST constructor recursion depth mismatch" (CPython gh-106905, fixed in 3.12), a tool error, not ours.
         "--workers",
-        "2",
+        "1",
         "--seed",
         "2026",
         "--request-timeout",

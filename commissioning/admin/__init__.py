@@ -7,7 +7,9 @@ The admin classes live in modules by model family; importing this package regist
 - `display`: how money and stages are shown and ordered
 - `people`: people, organisations and role assignments
 - `policies`: evidence templates, and gate policies with their seat rules
-- `strategies`: strategies, and their outcome measures and performance figures (read-only)
+- `partners`: webhook subscriptions and calendar feeds, without their secrets
+- `strategies`: strategies (read-only)
+- `outcomes`: outcome measures (added through the same service as the strategy page) and their figures
 """
 
 from .display import money, stage_order
@@ -21,30 +23,32 @@ from .people import (
     PersonRoleInline,
     RoleAssignmentAdmin,
 )
+from .partners import CalendarFeedAdmin, WebhookSubscriptionAdmin
 from .policies import EvidenceTemplateAdmin, GatePolicyAdmin, SeatRuleInline
 from .strategies import (
     EvidenceInline,
-    OutcomeMeasureAdmin,
-    PerformanceFigureInline,
     StrategyAdmin,
     StrategyPartnerInline,
 )
+from .outcomes import MeasureAdmin, MeasureFigureInline
 # isort: on
 
 __all__ = [
+    "CalendarFeedAdmin",
     "EvidenceInline",
     "EvidenceTemplateAdmin",
     "GatePolicyAdmin",
+    "MeasureAdmin",
+    "MeasureFigureInline",
     "OrganisationAdmin",
     "OrganisationRoleInline",
-    "OutcomeMeasureAdmin",
-    "PerformanceFigureInline",
     "PersonAdmin",
     "PersonRoleInline",
     "RoleAssignmentAdmin",
     "SeatRuleInline",
     "StrategyAdmin",
     "StrategyPartnerInline",
+    "WebhookSubscriptionAdmin",
     "money",
     "stage_order",
 ]

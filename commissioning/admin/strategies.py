@@ -1,15 +1,14 @@
-"""Strategies, and their outcome measures and performance figures: changed only through the services (pages and
-API), so the admin shows them read-only.
+"""Strategies: changed only through the services (pages and API), so the admin shows them read-only. (Their
+outcome measures are in `outcomes`.)
 """
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db.models import Count
 
 from workflows.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from ..models import Evidence, OutcomeMeasure, PerformanceFigure, Strategy, StrategyPartner
+from ..models import Evidence, Strategy, StrategyPartner
 from .display import money, stage_order
 
 
@@ -94,37 +93,3 @@ class StrategyAdmin(ReadOnlyAdmin):
     @admin.display(description="capital value")
     def capital_value_display(self, strategy: Strategy) -> str:
         return money(strategy.capital_value)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Outcome measures and performance figures: read-only here (added through `measures.measure_create`; figures are
-# returned by partners through `measures.figure_submit`)
-# --------------------------------------------------------------------------------------------------------------
-
-
-class PerformanceFigureInline(ReadOnlyInline):
-    model = PerformanceFigure
-    fields = ("period", "value", "note", "organisation", "submitted_by", "submitted_at")
-    ordering = ("period", "pk")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("measure", "organisation", "submitted_by")
-
-
-@admin.register(OutcomeMeasure)
-class OutcomeMeasureAdmin(ReadOnlyAdmin):
-    list_display = ("code", "name", "strategy", "level", "unit", "period", "target", "higher_is_better", "figure_count")
-    list_display_links = ("code", "name")
-    list_filter = ("level", "period", "strategy__stage")
-    search_fields = ("code", "name", "strategy__reference", "strategy__title")
-    list_select_related = ("strategy",)
-    ordering = ("strategy__reference", "level", "code", "pk")
-    fields = ("strategy", "code", "name", "level", "unit", "period", "target", "higher_is_better")
-    inlines = (PerformanceFigureInline,)
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("strategy").annotate(figure_count=Count("figures"))
-
-    @admin.display(description="figures", ordering="figure_count")
-    def figure_count(self, measure: OutcomeMeasure) -> int:
-        return measure.figure_count

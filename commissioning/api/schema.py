@@ -5,6 +5,9 @@
   `current_version` for a stale If-Match, `measures` for an unknown measure): 401, 406, 429, 500 and 503 on every
   operation; 400 where there are query parameters or a body; 404 where the path names something; 413 and 415 where
   there is a body; and those the views declare (403, 409, 412, 428);
+- the response headers a client relies on are declared: `X-Request-ID` on every answer, `ETag` and `Last-Modified`
+  (and `Cache-Control`) where a read can be asked `If-None-Match`, the new `ETag` after a write that took `If-Match`,
+  `Idempotent-Replayed` on a replay, and `Retry-After` on 429 and 503;
 - a nullable object is the object's schema written out with `nullable: true` (drf-spectacular writes `allOf` of a
   reference with `nullable`, without a type: under OpenAPI 3.0 `nullable` needs a `type` beside it, and the
   referenced schema still refuses null, so strict validators reject the real `null`s).
@@ -68,6 +71,19 @@ WITH_A_PATH = {404: "Not there, or not yours to see (the API never says which)."
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
+def _header(description: str, **schema) -> dict:
+    return {"description": description, "schema": schema or {"type": "string"}}
+
+
+REQUEST_ID = _header("This request's id, in the service's logs: quote it if you report a problem.")
+RETRY_AFTER = _header("Seconds to wait before trying again.", type="integer")
+ETAG_READ = _header("The version of what you read: send it back as If-None-Match to be answered 304 if unchanged.")
+LAST_MODIFIED = _header("When it last changed (HTTP date): send it back as If-Modified-Since.")
+CACHE_CONTROL = _header("private, no-cache: keep it, but ask again (with If-None-Match) before using it.")
+ETAG_WRITTEN = _header("The version after this change: the If-Match of your next change.")
+REPLAYED = _header("`true` when this is the kept answer to an earlier request with the same Idempotency-Key.")
+
+
 def finish_schema(result: dict, generator, request, public) -> dict:
     """drf-spectacular's postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"])."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM
@@ -75,6 +91,7 @@ def finish_schema(result: dict, generator, request, public) -> dict:
         for method in METHODS:
             if method in item:
                 _list_problems(item[method], path_parameters=item.get("parameters", []))
+                _declare_headers(item[method], path_parameters=item.get("parameters", []))
     _type_nullable_objects(result)
     return result
 
@@ -95,6 +112,26 @@ def _list_problems(operation: dict, *, path_parameters: list) -> None:
         if int(status) >= 400:
             response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
             response["description"] = response.get("description") or "A problem (problem+json)."
+
+
+def _declare_headers(operation: dict, *, path_parameters: list) -> None:
+    asked = {p["name"] for p in [*path_parameters, *operation.get("parameters", [])] if p.get("in") == "header"}
+    for status, response in operation.get("responses", {}).items():
+        code = int(status)
+        headers = response.setdefault("headers", {})
+        headers.setdefault("X-Request-ID", REQUEST_ID)
+        if code in (429, 503):
+            headers.setdefault("Retry-After", RETRY_AFTER)
+        if not (200 <= code < 300 or code == 304):
+            continue
+        if "If-None-Match" in asked:
+            headers.setdefault("ETag", ETAG_READ)
+            headers.setdefault("Last-Modified", LAST_MODIFIED)
+            headers.setdefault("Cache-Control", CACHE_CONTROL)
+        if "If-Match" in asked and code != 304:
+            headers.setdefault("ETag", ETAG_WRITTEN)
+        if "Idempotency-Key" in asked:
+            headers.setdefault("Idempotent-Replayed", REPLAYED)
 
 
 def _type_nullable_objects(result: dict) -> None:

@@ -1,34 +1,30 @@
 """Seats through the API: the caller's seats awaiting decision, and deciding one.
 
 Deciding goes through the same service as the pages. It needs `If-Match` with the gate's version (a stale one is
-a 412) and takes an `Idempotency-Key`: a retried request returns the first response and changes nothing.
+a 412) and takes an `Idempotency-Key` (`idempotency.idempotent`): a retried request returns the first response and
+changes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.problems import PROBLEM
 from workflows.exceptions import WorkflowError
-from workflows.models import DecisionOutcome, IdempotencyKey, Seat
+from workflows.models import DecisionOutcome, Seat
 from workflows.services import ConditionSpec, RecordSpec
 
 from .. import selectors, services
 from ..models import Strategy
 from . import serializers as s
 from .errors import domain_problem, problem
+from .idempotency import IDEMPOTENCY_KEY_PARAMETER, idempotent
 from .strict import StrictCharField, StrictInputSerializer, StrictIntegerField
 from .views import PROBLEM_RESPONSES
 
@@ -87,26 +83,7 @@ class SeatQueueView(APIView):
         return Response(AwaitingSeatSerializer(seats, many=True).data)
 
 
-REPLAYED_HEADERS = ("ETag",)
-
-
-def _as_sent(response: Response) -> HttpResponse:
-    """The response as the client receives it (JSON, or problem+json for a refusal), so that it can be kept byte for
-    byte and a retry with the same Idempotency-Key gets exactly the same bytes."""
-    content_type = PROBLEM if response.status_code >= 400 else "application/json"
-    sent = HttpResponse(JSONRenderer().render(response.data), status=response.status_code, content_type=content_type)
-    for name, value in response.items():
-        if name != "Content-Type":
-            sent[name] = value
-    return sent
-
-
 IF_MATCH = re.compile(r'^\s*(?:W/)?"?(?:gate-\d+-v)?(\d+)"?\s*$')
-
-
-def _fingerprint(request) -> str:
-    body = json.dumps(request.data, sort_keys=True, default=str)
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
 @extend_schema(tags=["seats"])
@@ -122,12 +99,7 @@ class SeatDecisionView(APIView):
                 required=True,
                 description='The gate\'s version as you last saw it, e.g. "7" (from gate_version).',
             ),
-            OpenApiParameter(
-                "Idempotency-Key",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                description="Any unique string (a UUID): a retry with the same key returns the first response.",
-            ),
+            IDEMPOTENCY_KEY_PARAMETER,
         ],
         responses={
             201: DecisionResultSerializer,
@@ -160,56 +132,9 @@ class SeatDecisionView(APIView):
                 'If-Match must be the gate\'s version, e.g. "7".',
                 "invalid_input",
                 errors={"If-Match": "Not a version."},
+                invalid_params=[{"name": "If-Match", "reason": "Not a version."}],
             )
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 200:
-            return problem(
-                400,
-                "Idempotency-Key must be 200 characters or fewer.",
-                "invalid_input",
-                errors={"Idempotency-Key": "Too long."},
-            )
-        if not key:
-            return self._decide(request, seat_id, int(matched.group(1)))
-        fingerprint = _fingerprint(request)
-        try:
-            with transaction.atomic():
-                stored = IdempotencyKey.objects.create(
-                    user=request.user, key=key, request_fingerprint=fingerprint, response_status=0
-                )
-                response = _as_sent(self._decide(request, seat_id, int(matched.group(1))))
-                stored.response_status = response.status_code
-                stored.response_content = response.content
-                stored.response_content_type = response["Content-Type"]
-                stored.response_headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
-                stored.save(
-                    update_fields=["response_status", "response_content", "response_content_type", "response_headers"]
-                )
-                return response
-        except IntegrityError:
-            stored = IdempotencyKey.objects.filter(user=request.user, key=key).first()
-            if stored is None:  # the other request rolled back: let the client try again
-                return problem(409, "A request with this Idempotency-Key is in progress; retry shortly.", "conflict")
-        if stored.request_fingerprint != fingerprint:
-            return problem(
-                409,
-                "This Idempotency-Key was already used for a different request. Use a new key for a new request.",
-                "idempotency_key_reused",
-            )
-        if not stored.response_content_type:  # kept before responses were kept byte for byte
-            content_type = "application/problem+json" if stored.response_status >= 400 else "application/json"
-            return Response(
-                stored.response_body,
-                status=stored.response_status,
-                headers={"Idempotent-Replayed": "true"},
-                content_type=content_type,
-            )
-        return HttpResponse(
-            bytes(stored.response_content),
-            status=stored.response_status,
-            content_type=stored.response_content_type,
-            headers={**stored.response_headers, "Idempotent-Replayed": "true"},
-        )
+        return idempotent(request, lambda: self._decide(request, seat_id, int(matched.group(1))))
 
     def _decide(self, request, seat_id: int, gate_version: int) -> Response:
         data = DecisionInputSerializer(data=request.data)

@@ -65,6 +65,11 @@ urlpatterns = [
         measures.FigureCreateView.as_view(),
         name="strategy-measure-figures",
     ),
+    path(
+        f"strategies/{REFERENCE}/measures/<str:code>/corrections/",
+        measures.FigureCorrectionView.as_view(),
+        name="strategy-measure-corrections",
+    ),
     path("webhooks/", webhooks.WebhookListView.as_view(), name="webhook-list"),
     path("webhooks/<int:pk>/", webhooks.WebhookDetailView.as_view(), name="webhook-detail"),
     path("webhooks/<int:pk>/deliveries/", webhooks.WebhookDeliveriesView.as_view(), name="webhook-deliveries"),

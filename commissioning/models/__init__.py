@@ -41,7 +41,7 @@ from .strategies import (
     can_manage_strategy,
 )
 from .policies import GatePolicy, KeyDecisionScope, SeatParty, SeatRule
-from .outcomes import OutcomeMeasure, PerformanceFigure, PerformanceReview
+from .outcomes import OutcomeMeasure, PerformanceFigure, PerformanceFigureCorrection, PerformanceReview
 from .partners import CalendarFeed, WebhookSubscription
 from .audiences import AudienceCounter
 # isort: on
@@ -67,6 +67,7 @@ __all__ = [
     "OutcomeMeasure",
     "PartnerKind",
     "PerformanceFigure",
+    "PerformanceFigureCorrection",
     "PerformanceReview",
     "Recommendation",
     "Role",

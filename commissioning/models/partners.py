@@ -1,4 +1,5 @@
-"""How partners and people follow the work from their own systems: webhook subscriptions and calendar feeds."""
+"""How partners and people follow the work from their own systems: webhook subscriptions (their signing secrets
+encrypted at rest) and calendar feeds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
+from .. import secrets_at_rest
 from .people import Organisation, User
 
 
@@ -15,7 +17,9 @@ class WebhookSubscription(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(max_length=500)
-    secret = models.CharField(max_length=128, help_text="Shared secret for the HMAC-SHA256 signature.")
+    secret_encrypted = models.TextField(
+        editable=False, help_text="The HMAC-SHA256 signing secret, encrypted (commissioning.secrets_at_rest)."
+    )
     event_types = models.JSONField(default=list, help_text="Transitions to send (empty: all).")
     active = models.BooleanField(default=True)
     last_event_id = models.PositiveBigIntegerField(default=0, help_text="The last audit event considered for it.")
@@ -24,6 +28,15 @@ class WebhookSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"Webhook #{self.pk} of {self.organisation} to {self.url}"
+
+    @property
+    def secret(self) -> str:
+        """The signing secret, decrypted (SecretUnreadable when no key in SECRETS_ENCRYPTION_KEYS opens it)."""
+        return secrets_at_rest.decrypt(self.secret_encrypted)
+
+    @secret.setter
+    def secret(self, value: str) -> None:
+        self.secret_encrypted = secrets_at_rest.encrypt(value)
 
 
 def _new_calendar_token() -> str:

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from workflows.models import DeliveryAttempt, OutboxChannel, OutboxMessage
 
+from .. import secrets_at_rest
 from ..models import Strategy, StrategyPartner, WebhookSubscription
 from .people import organisations_of
 
@@ -39,7 +40,7 @@ def deliveries_of(subscription_id: int) -> QuerySet[OutboxMessage]:
 def secret_for_message(message: OutboxMessage) -> str:
     """The signing secret of the subscription a webhook message is for (the engine's secret resolver)."""
     subscription_id = message.context.get("subscription")
-    secret = WebhookSubscription.objects.filter(pk=subscription_id).values_list("secret", flat=True).first()
-    if secret is None:
+    stored = WebhookSubscription.objects.filter(pk=subscription_id).values_list("secret_encrypted", flat=True).first()
+    if stored is None:
         raise LookupError(f"Webhook #{subscription_id} no longer exists.")
-    return secret
+    return secrets_at_rest.decrypt(stored)

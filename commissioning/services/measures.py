@@ -2,155 +2,98 @@
 
 Officers of the lead organisation add a strategy's measures (`measure_create`); while the strategy is in Do or
 Review, people and service accounts of the lead organisation or of a partner return one figure per measure and
-period (`figure_submit`). Both lock the strategy, bump its version (what a partner's poll compares) and write an
-audit row whose subject is the strategy, so the change shows in its history and the events feed.
+period (`figure_submit`), and the organisation that returned a figure may correct it, with a reason
+(`figure_correct`: the earlier value is kept in a `PerformanceFigureCorrection`). Each locks the strategy, bumps its
+version (what a partner's poll compares) and writes an audit row whose subject is the strategy, so the change shows
+in its history and the events feed.
 
-Periods are calendar periods: `YYYY-MM` (a month), `YYYY-Qn` (Q1 is January to March) and `YYYY` (a year).
+Periods are calendar periods, `YYYY-MM` (a month), `YYYY-Qn` (Q1 is January to March) and `YYYY` (a year), or
+financial-year ones as councils write them: `YYYY/YY` (April to March, e.g. 2026/27) and `YYYY/YY Qn` (Q1 is April
+to June, Q4 January to March, e.g. 2026/27 Q1). Variants such as `2026-27`, `2026/27-Q1` and `2026/27 q1` are
+accepted and stored in that one form (`periods`). A figure is kept with the day its period begins, which orders
+them. What is checked before anything changes is in `measure_checks`.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from workflows.exceptions import Conflict, InvalidInput, NotFound, NotPermitted, TransitionNotAllowed
-from workflows.transitions import audit
+from workflows.exceptions import Conflict, InvalidInput, NotPermitted
+from workflows.transitions import audit, check_version
 
-from .. import selectors
-from ..models import (
-    Organisation,
-    OutcomeMeasure,
-    PerformanceFigure,
-    RoleAssignment,
-    Stage,
-    Strategy,
-    active_on,
+from ..models import OutcomeMeasure, PerformanceFigure, PerformanceFigureCorrection, Strategy, can_manage_strategy
+from .common import ensure_content_editable, locked_strategy, record_strategy_change
+from .measure_checks import (
+    FIGURE_FIELDS,
+    FIGURE_STAGES,
+    FigureAlreadyReturned,
+    FigureNotFound,
+    MeasureNotFound,
+    StrategyNotFound,
+    ensure_figures_accepted,
+    holds_role_at,
+    measure_of,
+    party_organisation,
+    visible_strategy_id,
 )
-from .common import ensure_content_editable, locked_strategy, record_strategy_change, require_manager_of
+from .measure_checks import decimal_input as _decimal
+from .measure_checks import existing_figure as _existing_figure  # looked up here, so a test can stand in for it
+from .measure_checks import text_input as _text
+from .periods import (
+    EARLIEST_YEAR,
+    PERIOD_FORMATS,
+    PERIOD_PATTERNS,
+    Period,
+    PeriodFormat,
+    financial_year_label,
+    parse_period,
+    period_start,
+)
 
-FIGURE_LIMIT = Decimal("999999999999.99")  # what a DecimalField(max_digits=14, decimal_places=2) holds
-PENNY = Decimal("0.01")
-FIGURE_STAGES = (Stage.DO, Stage.REVIEW)
-FIGURE_FIELDS = ("period", "value", "note")  # the order errors are reported in
-EARLIEST_YEAR = 2001  # periods must fall after 2000
-NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-
-Period = OutcomeMeasure.Period
-PERIOD_FORMATS: dict[str, tuple[re.Pattern, str]] = {
-    Period.MONTH: (re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])"), "YYYY-MM, for example 2025-04"),
-    Period.QUARTER: (re.compile(r"([0-9]{4})-[Qq]([1-4])"), "YYYY-Qn, for example 2025-Q1"),
-    Period.YEAR: (re.compile(r"([0-9]{4})"), "YYYY, for example 2025"),
-}
-PERIOD_PATTERNS = {Period.MONTH: "YYYY-MM", Period.QUARTER: "YYYY-Qn", Period.YEAR: "YYYY"}
-
-
-class StrategyNotFound(NotFound):
-    """No such strategy, or not one the person may see: the API answers 404 and never says which."""
-
-
-class MeasureNotFound(NotFound):
-    """The strategy has no measure with this code; `measures` lists the codes it has."""
-
-    code = "measure_not_found"
-
-
-class FigureAlreadyReturned(Conflict):
-    """A figure for this measure and period has already been returned; `existing` describes it."""
-
-    code = "figure_already_returned"
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Checking input
-# --------------------------------------------------------------------------------------------------------------
-
-
-def _decimal(errors: dict[str, str], field: str, value, *, what: str) -> Decimal | None:
-    """A finite number with at most two decimal places within ±999,999,999,999.99; numbers or numeric strings."""
-    example = f"Enter {what} as a number, for example 42 or 97.5."
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
-        errors[field] = example
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) > 40 or not NUMBER.fullmatch(text):
-            errors[field] = example
-            return None
-    else:
-        text = str(value)
-    try:
-        amount = Decimal(text)
-    except (InvalidOperation, ValueError):
-        errors[field] = example
-        return None
-    if not amount.is_finite():
-        errors[field] = example
-        return None
-    if abs(amount) > FIGURE_LIMIT:
-        errors[field] = f"{what.capitalize()} must be between -999,999,999,999.99 and 999,999,999,999.99."
-        return None
-    rounded = amount.quantize(PENNY)
-    if rounded != amount:
-        errors[field] = f"Give {what} to at most 2 decimal places."
-        return None
-    return rounded + 0  # + 0 turns -0.00 into 0.00
-
-
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate from JSON such as "\ud800"
-        return False
-    return True
-
-
-def _text(errors: dict[str, str], field: str, value, *, max_length: int, required: str | None = None) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[field] = "Enter text."
-        return ""
-    text = value.strip()
-    if "\x00" in text or not _encodable(text):
-        errors[field] = "Remove the characters that cannot be stored (a null character or a broken one)."
-    elif required and not text:
-        errors[field] = required
-    elif len(text) > max_length:
-        errors[field] = f"This must be {max_length} characters or fewer."
-    return text
-
-
-def period_start(period_kind: str, period) -> tuple[str, dt.date]:
-    """The period normalised (`2025-q1` becomes `2025-Q1`) and the day it starts; ValueError says what is wrong."""
-    pattern, example = PERIOD_FORMATS[period_kind]
-    match = pattern.fullmatch(period.strip()) if isinstance(period, str) else None
-    if match is None:
-        how_often = Period(period_kind).label.split(" ")[0].lower()
-        raise ValueError(f"This measure is {how_often}: enter the period as {example}.")
-    year = int(match.group(1))
-    if period_kind == Period.MONTH:
-        start, text = dt.date(year, int(match.group(2)), 1), f"{year:04d}-{match.group(2)}"
-    elif period_kind == Period.QUARTER:
-        quarter = int(match.group(2))
-        start, text = dt.date(year, 3 * quarter - 2, 1), f"{year:04d}-Q{quarter}"
-    else:
-        start, text = dt.date(year, 1, 1), f"{year:04d}"
-    if year < EARLIEST_YEAR:
-        raise ValueError(f"The period must be in {EARLIEST_YEAR} or later.")
-    if start > timezone.localdate():
-        raise ValueError(f"{text} has not started yet: figures can be returned only for periods that have begun.")
-    return text, start
-
+__all__ = [
+    "EARLIEST_YEAR",
+    "FIGURE_STAGES",
+    "PERIOD_FORMATS",
+    "PERIOD_PATTERNS",
+    "FigureAlreadyReturned",
+    "FigureNotFound",
+    "MeasureNotFound",
+    "Period",
+    "PeriodFormat",
+    "StrategyNotFound",
+    "figure_correct",
+    "figure_submit",
+    "financial_year_label",
+    "may_define_measures",
+    "measure_create",
+    "parse_period",
+    "period_start",
+]
 
 # --------------------------------------------------------------------------------------------------------------
 # Measures
 # --------------------------------------------------------------------------------------------------------------
+
+
+def may_define_measures(strategy: Strategy, actor) -> bool:
+    """The strategy's officers (its lead officer, or a commissioning officer or manager at its lead organisation), or
+    an administrator allowed to add outcome measures in the admin."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return False
+    if actor.is_staff and actor.has_perm("commissioning.add_outcomemeasure"):
+        return True
+    return can_manage_strategy(strategy, actor)
+
+
+def require_measure_definer(strategy: Strategy, actor) -> None:
+    if not may_define_measures(strategy, actor):
+        raise NotPermitted(
+            f"Only the lead officer, or a commissioning officer or manager at {strategy.lead_organisation}, can "
+            "add outcome measures to this strategy."
+        )
 
 
 def measure_create(
@@ -179,7 +122,7 @@ def measure_create(
     if level not in OutcomeMeasure.Level.values:
         errors["level"] = "Choose population (system) level or service (service-user) level."
     if period not in Period.values:
-        errors["period"] = "Choose monthly, quarterly or yearly."
+        errors["period"] = "Choose monthly, quarterly or yearly, by calendar or financial year."
     clean_target = None
     if target is not None and target != "":
         clean_target = _decimal(errors, "target", target, what="the target")
@@ -189,7 +132,7 @@ def measure_create(
         raise InvalidInput(errors)
     with transaction.atomic():
         strategy = locked_strategy(strategy_id)
-        require_manager_of(strategy, actor, "add outcome measures to this strategy")
+        require_measure_definer(strategy, actor)
         ensure_content_editable(strategy)
         if strategy.outcome_measures.filter(code=code).exists():
             raise InvalidInput({"code": f"{strategy.reference} already has a measure with code {code}."})
@@ -231,49 +174,6 @@ def measure_create(
 # --------------------------------------------------------------------------------------------------------------
 
 
-def _visible_strategy_id(actor, *, strategy_reference: str | None, strategy_id: int | None) -> int:
-    if (strategy_reference is None) == (strategy_id is None):
-        raise TypeError("Pass either strategy_reference or strategy_id.")
-    named = f"No strategy {strategy_reference} that you can see." if strategy_reference else "No such strategy."
-    if actor is None or not actor.is_authenticated:
-        raise StrategyNotFound(named)
-    if strategy_reference is not None and (not isinstance(strategy_reference, str) or "\x00" in strategy_reference):
-        raise StrategyNotFound(named)  # PostgreSQL cannot even compare text with a NUL in it
-    visible = selectors.strategies_visible_to(actor)
-    if strategy_reference is not None:
-        visible = visible.filter(reference=strategy_reference)
-    else:
-        visible = visible.filter(pk=strategy_id)
-    pk = visible.values_list("pk", flat=True).first()
-    if pk is None:
-        raise StrategyNotFound(named)
-    return pk
-
-
-def _party_organisation(strategy: Strategy, actor) -> Organisation | None:
-    """The organisation the person returns figures for: a partner of the strategy where they hold a role (the first
-    by name), else the lead organisation if they hold one there; None if they hold no role at either."""
-    if not actor.is_active:
-        return None
-    party_ids = [strategy.lead_organisation_id, *strategy.partner_links.values_list("organisation_id", flat=True)]
-    held = (
-        RoleAssignment.objects.filter(person=actor, organisation_id__in=party_ids)
-        .filter(active_on(timezone.localdate()))
-        .values("organisation_id")
-    )
-    organisations = list(Organisation.objects.filter(pk__in=held).order_by("name"))
-    partners = [o for o in organisations if o.pk != strategy.lead_organisation_id]
-    return (partners or organisations or [None])[0]
-
-
-def _existing_figure(measure: OutcomeMeasure, period: str) -> PerformanceFigure | None:
-    return (
-        PerformanceFigure.objects.filter(measure=measure, period=period)
-        .select_related("organisation", "submitted_by")
-        .first()
-    )
-
-
 def _already_returned(measure: OutcomeMeasure, period: str, existing: PerformanceFigure | None) -> Conflict:
     if existing is None:
         return FigureAlreadyReturned(
@@ -282,7 +182,7 @@ def _already_returned(measure: OutcomeMeasure, period: str, existing: Performanc
     when = timezone.localtime(existing.submitted_at)
     return FigureAlreadyReturned(
         f"A figure for {measure.code} {period} was already returned: {existing.value} by {existing.organisation} "
-        f"on {when:%-d %B %Y}. A returned figure cannot be replaced here.",
+        f"on {when:%-d %B %Y}. A returned figure is not replaced: correct it, giving the reason.",
         existing={
             "id": existing.pk,
             "measure": measure.code,
@@ -309,36 +209,23 @@ def figure_submit(
     The person must see the strategy (else StrategyNotFound) and hold a role at its lead organisation or a partner
     (a partner's service account does); the figure is recorded for that organisation. Audited on the strategy as
     `return_figure`; bumps the strategy's version. Sends nothing."""
-    pk = _visible_strategy_id(actor, strategy_reference=strategy_reference, strategy_id=strategy_id)
+    pk = visible_strategy_id(actor, strategy_reference=strategy_reference, strategy_id=strategy_id)
     errors: dict[str, str] = {}
     amount = _decimal(errors, "value", value, what="the figure")
     note = _text(errors, "note", note, max_length=500)
     with transaction.atomic():
         strategy = locked_strategy(pk)
-        organisation = _party_organisation(strategy, actor)
+        organisation = party_organisation(strategy, actor)
         if organisation is None:
             raise NotPermitted(
                 f"Only people at {strategy.lead_organisation} or at a partner organisation of {strategy.reference} "
                 "can return its figures."
             )
-        if strategy.stage not in FIGURE_STAGES:
-            raise TransitionNotAllowed(
-                f"Figures are accepted only while a strategy is in Do or Review; {strategy.reference} is in "
-                f"{strategy.get_stage_display()}.",
-                state=strategy.stage,
-                allowed=[],
-                missing=["the strategy to be in Do or Review"],
-            )
-        measures = {m.code: m for m in strategy.outcome_measures.order_by("code")}
-        measure = measures.get(measure_code) if isinstance(measure_code, str) else None
-        if measure is None:
-            known = ", ".join(measures) if measures else "none yet"
-            raise MeasureNotFound(
-                f"{strategy.reference} has no measure '{measure_code}'. Its measures: {known}.", measures=list(measures)
-            )
-        clean_period = None
+        ensure_figures_accepted(strategy, "Figures are accepted")
+        measure = measure_of(strategy, measure_code)
+        clean_period = starts_on = None
         try:
-            clean_period, _ = period_start(measure.period, period)
+            clean_period, starts_on = period_start(measure.period, period)
         except ValueError as exc:
             errors["period"] = str(exc)
         if errors:
@@ -351,6 +238,7 @@ def figure_submit(
                 figure = PerformanceFigure.objects.create(
                     measure=measure,
                     period=clean_period,
+                    starts_on=starts_on,
                     value=amount,
                     note=note,
                     organisation=organisation,
@@ -374,3 +262,98 @@ def figure_submit(
         )
         record_strategy_change(strategy)
     return figure
+
+
+def figure_correct(
+    *,
+    actor,
+    strategy_reference: str | None = None,
+    strategy_id: int | None = None,
+    measure_code: str,
+    period,
+    value,
+    reason,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> PerformanceFigureCorrection:
+    """Correct a figure already returned for one period of one of the strategy's measures, giving the reason, while
+    the strategy is in Do or Review. `note` replaces the figure's note (None keeps it); `expected_version` is the
+    strategy's version as the caller last saw it (a stale one is refused).
+
+    The person must see the strategy (else StrategyNotFound) and hold a role at the organisation that returned the
+    figure, as returning it needed. The earlier value and note are kept in a `PerformanceFigureCorrection`; the
+    figure takes the new ones. Audited on the strategy as `correct_figure` (data: from, to, reason); bumps the
+    strategy's version. Sends nothing."""
+    pk = visible_strategy_id(actor, strategy_reference=strategy_reference, strategy_id=strategy_id)
+    errors: dict[str, str] = {}
+    amount = _decimal(errors, "value", value, what="the figure")
+    if note is not None:
+        note = _text(errors, "note", note, max_length=500)
+    reason = _text(
+        errors,
+        "reason",
+        reason,
+        max_length=1000,
+        required="Give the reason for the correction, for example the provider's revised return.",
+    )
+    with transaction.atomic():
+        strategy = locked_strategy(pk)
+        if party_organisation(strategy, actor) is None:
+            raise NotPermitted(
+                f"Only people at {strategy.lead_organisation} or at a partner organisation of {strategy.reference} "
+                "can correct its figures."
+            )
+        check_version(strategy, expected_version)
+        ensure_figures_accepted(strategy, "Figures can be corrected")
+        measure = measure_of(strategy, measure_code)
+        clean_period = None
+        try:
+            clean_period, _ = parse_period(measure.period, period)
+        except ValueError as exc:
+            errors["period"] = str(exc)
+        if errors:
+            raise InvalidInput({field: errors[field] for field in FIGURE_FIELDS if field in errors})
+        figure = _existing_figure(measure, clean_period)
+        if figure is None:
+            raise FigureNotFound(
+                f"No figure for {measure.code} {clean_period} has been returned, so there is nothing to correct. "
+                "Return it instead."
+            )
+        if not holds_role_at(actor, figure.organisation_id):
+            raise NotPermitted(
+                f"Only people at {figure.organisation}, which returned it, can correct the figure for {measure.code} "
+                f"{clean_period}."
+            )
+        new_note = figure.note if note is None else note
+        if amount == figure.value and new_note == figure.note:
+            raise InvalidInput(
+                {"value": f"The figure for {clean_period} is {figure.value} already: give the corrected figure."}
+            )
+        correction = PerformanceFigureCorrection.objects.create(
+            figure=figure,
+            previous_value=figure.value,
+            previous_note=figure.note,
+            value=amount,
+            note=new_note,
+            reason=reason,
+            organisation=figure.organisation,
+            corrected_by=actor,
+        )
+        previous_value = figure.value
+        figure.value, figure.note = amount, new_note
+        figure.save(update_fields=["value", "note"])
+        figure.audit_subject = strategy  # the row lives in the strategy's history and the events feed
+        data = {
+            "measure": measure.code,
+            "period": clean_period,
+            "from": str(previous_value),
+            "to": str(amount),
+            "reason": reason,
+            "organisation": figure.organisation.code,
+            "correction": correction.pk,
+        }
+        if new_note != correction.previous_note:
+            data["note"] = {"from": correction.previous_note, "to": new_note}
+        audit(figure, transition="correct_figure", actor=actor, reason=reason, data=data)
+        record_strategy_change(strategy)
+    return correction

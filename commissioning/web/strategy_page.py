@@ -22,6 +22,7 @@ from commissioning.models import (
     can_manage_strategy,
 )
 from commissioning.selectors.changes import changes_on_gate
+from commissioning.selectors.measures import correctable_figures
 from commissioning.selectors.notices import notice_defaults
 from commissioning.selectors.procurement import publishes_ocds
 from workflows.models import ActionState, AuditEvent, Decision, GateState, SeatState
@@ -59,7 +60,7 @@ ACTION_TAGS = {
     ActionState.DONE: "govuk-tag--green",
     ActionState.CANCELLED: "govuk-tag--grey",
 }
-PERIOD_WORDS = {"month": "month", "quarter": "quarter", "year": "year"}
+PERIOD_WORDS = {kind: spec.each for kind, spec in services.measures.PERIOD_FORMATS.items()}
 SUBMITTABLE = (GateState.OPEN, GateState.REJECTED, GateState.WITHDRAWN)
 NOTICE_CHANGEABLE = (*SUBMITTABLE, GateState.SUBMITTED)
 
@@ -93,8 +94,30 @@ def history_of(strategy: Strategy):
     )
 
 
-def _chart(measure) -> dict:
-    points = [charts.Point(label=figure.period, value=figure.value) for figure in measure.figures.all()]
+def _corrections(figure) -> list[dict]:
+    """A corrected figure's earlier values, oldest first, as the figures table says them."""
+    return [
+        {
+            "previous": charts.number(correction.previous_value),
+            "on": timezone.localtime(correction.corrected_at),
+            "by": correction.organisation,
+            "reason": correction.reason,
+        }
+        for correction in figure.corrections.all()
+    ]
+
+
+def _correctable(user, strategy: Strategy) -> set[int]:
+    """Ids of the strategy's figures the person may correct now (returned by their organisation, in Do or Review)."""
+    if strategy.stage not in services.measures.FIGURE_STAGES:
+        return set()
+    return set(correctable_figures(user, strategy.pk).values_list("pk", flat=True))
+
+
+def _chart(measure, correctable: set[int] = frozenset()) -> dict:
+    figures = list(measure.figures.all())
+    points = [charts.Point(label=figure.period, value=figure.value) for figure in figures]
+    rows = charts.rows(points, target=measure.target, higher_is_better=measure.higher_is_better)
     return {
         "measure": measure,
         "svg": charts.bar_chart(
@@ -105,8 +128,11 @@ def _chart(measure) -> dict:
             target=measure.target,
             higher_is_better=measure.higher_is_better,
         ),
-        "rows": charts.rows(points, target=measure.target, higher_is_better=measure.higher_is_better),
-        "figures": list(measure.figures.all()),
+        "rows": rows,
+        "figures": figures,
+        "table": [{"row": row, "corrections": _corrections(figure)} for row, figure in zip(rows, figures, strict=True)],
+        "how_often": services.measures.PERIOD_FORMATS[measure.period].how_often,
+        "can_correct": any(figure.pk in correctable for figure in figures),
     }
 
 
@@ -163,6 +189,7 @@ def render_detail(
     chair = exemption_allowed and selectors.holds_any_role(user, strategy.lead_organisation_id, [Role.SCRUTINY_CHAIR])
     allowed = available_transitions(strategy) if can_manage else []
     history = list(history_of(strategy)[: HISTORY_ON_PAGE + 1])
+    correctable = _correctable(user, strategy)
     open_stage = strategy.stage != Stage.CLOSED and gate is not None
     context = {
         "strategy": strategy,
@@ -187,7 +214,7 @@ def render_detail(
         "seats": seats,
         "decisions": decisions,
         "actions": actions,
-        "measures": [_chart(measure) for measure in selectors.measures_with_figures(strategy.pk)],
+        "measures": [_chart(m, correctable) for m in selectors.measures_with_figures(strategy.pk)],
         "history": history[:HISTORY_ON_PAGE],
         "more_history": len(history) > HISTORY_ON_PAGE,
         "errors": errors or [],

@@ -35,6 +35,7 @@ urlpatterns = [
     path("strategies/<str:reference>/advance/", actions.strategy_advance, name="strategy-advance"),
     path("strategies/<str:reference>/forward-plan/", actions.strategy_forward_plan, name="strategy-forward-plan"),
     path("strategies/<str:reference>/measures/new/", measures.measure_create, name="measure-create"),
+    path("strategies/<str:reference>/figures/correct/", measures.figure_correct, name="figure-correct"),
     # sign-off and scrutiny
     path("seats/<int:seat_id>/", signoff.seat_signoff, name="seat-signoff"),
     path("strategies/<str:reference>/call-in/", scrutiny.decision_call_in, name="decision-call-in"),

@@ -1,6 +1,8 @@
 """Settings shared by every environment. Everything secret or site-specific comes from the environment."""
 
+import base64
 import datetime as dt
+import hashlib
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -369,3 +371,10 @@ WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_SETTLE_SECONDS = int(env("WEBHOOK_SETTLE_SECONDS", "30"))
 WEBHOOK_FAN_OUT_BATCH = int(env("WEBHOOK_FAN_OUT_BATCH", "500"))
 WEBHOOK_MAX_PER_ORGANISATION = int(env("WEBHOOK_MAX_PER_ORGANISATION", "10"))
+
+# Webhook signing secrets are kept encrypted (commissioning.secrets_at_rest): Fernet keys, comma-separated, the first
+# encrypting and any decrypting, so a key is rotated by putting a new one first and running `manage.py rotate_secrets`.
+# Production requires them; elsewhere, without them, one key is derived from SECRET_KEY (for development only).
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS") or [
+    base64.urlsafe_b64encode(hashlib.sha256(f"secrets-at-rest:{SECRET_KEY}".encode()).digest()).decode()
+]

@@ -4,6 +4,8 @@ one stops the start with a message naming it."""
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from commissioning.secrets_at_rest import HOW_TO_MAKE_A_KEY, key_problem
+
 from .base import *  # noqa: F403
 from .base import env, env_bool, env_list, logging_config
 
@@ -30,6 +32,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
 REDIS_URL = env("REDIS_URL")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", env("SECRETS_ENCRYPTION_KEYS"))
+for _position, _key in enumerate(SECRETS_ENCRYPTION_KEYS, start=1):
+    if _problem := key_problem(_key):
+        raise ImproperlyConfigured(f"SECRETS_ENCRYPTION_KEYS: key {_position} {_problem}.")
+if not SECRETS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(f"SECRETS_ENCRYPTION_KEYS must name at least one Fernet key: {HOW_TO_MAKE_A_KEY}.")
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # The header the TLS-terminating proxy sets, as `HEADER,value`; empty when nothing sits in front (then only a

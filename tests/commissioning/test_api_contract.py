@@ -268,3 +268,31 @@ def test_the_readmes_api_token_examples_name_organisations_the_demonstration_has
     named = re.findall(r"api_token ([A-Z][A-Z0-9]+)\b", readme)
     assert named, "the README should show how to issue a token"
     assert set(named) <= demo_codes, f"{set(named) - demo_codes} are not organisations of the demonstration"
+
+
+def test_the_headers_a_partner_relies_on_are_in_the_schema_and_in_the_answers(world, gate):
+    paths = published_schema()["paths"]
+    listing = paths["/api/v1/strategies/"]["get"]["responses"]
+    assert {"ETag", "Last-Modified", "X-Request-ID"} <= set(listing["200"]["headers"])
+    assert "ETag" in listing["304"]["headers"]
+    assert "Retry-After" in listing["429"]["headers"]
+    deciding = paths["/api/v1/seats/{seat_id}/decision/"]["post"]["responses"]["201"]["headers"]
+    assert {"ETag", "Idempotent-Replayed"} <= set(deciding)
+
+    client = token_client(world.icb_signatory)
+    polled = client.get("/api/v1/strategies/")
+    assert polled["ETag"] and polled["Last-Modified"] and polled["X-Request-ID"]
+    seat = gate.current_seats().get(role="partner_signatory", organisation__code="ICB")
+    first, again = (
+        client.post(
+            f"/api/v1/seats/{seat.pk}/decision/",
+            {"outcome": "approve"},
+            format="json",
+            HTTP_IF_MATCH=f'"{gate.version}"',
+            HTTP_IDEMPOTENCY_KEY="headers-test",
+        )
+        for _ in range(2)
+    )
+    assert first.status_code == again.status_code == 201
+    assert first["ETag"] == again["ETag"] == f'"gate-{gate.pk}-v{gate.version + 1}"'
+    assert again["Idempotent-Replayed"] == "true"

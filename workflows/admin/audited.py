@@ -25,7 +25,7 @@ from django.db.models.deletion import Collector
 from ..transitions import audit
 
 ADDED, CHANGED, DELETED = "admin_add", "admin_change", "admin_delete"
-SECRET_FIELDS = frozenset({"password"})
+SECRET_FIELDS = frozenset({"password", "token", "secret_encrypted"})  # recorded only as changed
 SECRET_CHANGED = {"changed": True}
 VERBS = {ADDED: "Added", CHANGED: "Changed", DELETED: "Deleted"}
 
