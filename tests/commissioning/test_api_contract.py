@@ -10,14 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from commissioning import services
 from commissioning.demo import organisations as demo_organisations
 from commissioning.management.commands.api_token import service_account
 from commissioning.models import PerformanceFigure, Strategy, WebhookSubscription
 from commissioning.services import measures
+from tests.clients import person_token_client
 from tests.contract import published_schema
 from tests.factories import complete_evidence, make_strategy
 from workflows.models import Decision
@@ -25,13 +24,6 @@ from workflows.models import Decision
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def token_client(user) -> APIClient:
-    _, secret = AuthToken.objects.create(user=user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 def problem_fields(response) -> set[str]:
@@ -96,14 +88,14 @@ def decide(client, gate, body):
 def test_a_decision_with_a_wrong_type_or_an_unknown_field_is_refused_by_name_and_records_nothing(
     world, gate, body, field
 ):
-    response = decide(token_client(world.icb_signatory), gate, body)
+    response = decide(person_token_client(world.icb_signatory), gate, body)
     assert response.status_code == 400, response.json()
     assert field in problem_fields(response)
     assert not Decision.objects.exists()
 
 
 def test_the_unknown_field_is_named_with_the_fields_the_operation_takes(world, gate):
-    response = decide(token_client(world.icb_signatory), gate, {"outcome": "approve", "notes": "x"})
+    response = decide(person_token_client(world.icb_signatory), gate, {"outcome": "approve", "notes": "x"})
     message = response.json()["errors"]["notes"]
     assert "not one this operation takes" in message
     assert "reasons" in message and "conditions" in message
@@ -111,7 +103,7 @@ def test_the_unknown_field_is_named_with_the_fields_the_operation_takes(world, g
 
 def test_text_must_be_text_in_the_record_of_a_decision_too(world, gate):
     response = decide(
-        token_client(world.icb_signatory),
+        person_token_client(world.icb_signatory),
         gate,
         {
             "outcome": "approve",
@@ -138,7 +130,7 @@ def test_text_must_be_text_in_the_record_of_a_decision_too(world, gate):
     ],
 )
 def test_a_figure_with_a_wrong_type_or_an_unknown_field_is_refused_by_name(world, measured, body, field):
-    client = token_client(service_account(world.icb))
+    client = person_token_client(service_account(world.icb))
     response = client.post("/api/v1/strategies/MCC-M/measures/carers-supported/figures/", body, format="json")
     assert response.status_code == 400, response.json()
     assert field in problem_fields(response)
@@ -146,7 +138,7 @@ def test_a_figure_with_a_wrong_type_or_an_unknown_field_is_refused_by_name(world
 
 
 def test_a_right_figure_is_still_accepted(world, measured):
-    client = token_client(service_account(world.icb))
+    client = person_token_client(service_account(world.icb))
     response = client.post(
         "/api/v1/strategies/MCC-M/measures/carers-supported/figures/",
         {"period": "2026", "value": "10.5", "note": "from the carers' centre"},
@@ -157,7 +149,7 @@ def test_a_right_figure_is_still_accepted(world, measured):
 
 
 def test_an_unknown_measure_code_in_the_address_is_a_404(world, measured):
-    client = token_client(service_account(world.icb))
+    client = person_token_client(service_account(world.icb))
     response = client.post(
         "/api/v1/strategies/MCC-M/measures/carers-suported/figures/", {"period": "2026", "value": 1}, format="json"
     )
@@ -176,14 +168,14 @@ def test_an_unknown_measure_code_in_the_address_is_a_404(world, measured):
     ],
 )
 def test_a_webhook_with_a_wrong_type_or_an_unknown_field_subscribes_nobody(world, body, field):
-    response = token_client(service_account(world.icb)).post("/api/v1/webhooks/", body, format="json")
+    response = person_token_client(service_account(world.icb)).post("/api/v1/webhooks/", body, format="json")
     assert response.status_code == 400, response.json()
     assert field in problem_fields(response)
     assert not WebhookSubscription.objects.exists()
 
 
 def test_a_webhook_change_with_an_unknown_field_changes_nothing(world):
-    client = token_client(service_account(world.icb))
+    client = person_token_client(service_account(world.icb))
     created = client.post(
         "/api/v1/webhooks/", {"url": "https://partner.example/h", "event_types": ["decide"]}, format="json"
     ).json()
@@ -199,7 +191,7 @@ def test_a_webhook_change_with_an_unknown_field_changes_nothing(world):
 @pytest.mark.parametrize("path", ["/api/v1/strategies/", "/api/v1/webhooks/"])
 @pytest.mark.parametrize("cursor", ["", "%%%", "bm90LWEtY3Vyc29y"])
 def test_a_bad_cursor_is_a_400_on_every_list(world, path, cursor):
-    response = token_client(service_account(world.icb)).get(path, {"cursor": cursor})
+    response = person_token_client(service_account(world.icb)).get(path, {"cursor": cursor})
     assert response.status_code == 400, response.content
     assert "cursor" in problem_fields(response)
 
@@ -207,7 +199,7 @@ def test_a_bad_cursor_is_a_400_on_every_list(world, path, cursor):
 def test_a_cursor_the_api_gave_pages_on_and_next_is_an_absolute_address(world):
     for number in range(3):
         make_strategy(world, reference=f"MCC-P{number}")
-    client = token_client(service_account(world.icb))
+    client = person_token_client(service_account(world.icb))
     first = client.get("/api/v1/strategies/", {"page_size": 2}).json()
     assert first["next"].startswith("http://testserver/api/v1/strategies/?")
     second = client.get(first["next"]).json()
@@ -279,7 +271,7 @@ def test_the_headers_a_partner_relies_on_are_in_the_schema_and_in_the_answers(wo
     deciding = paths["/api/v1/seats/{seat_id}/decision/"]["post"]["responses"]["201"]["headers"]
     assert {"ETag", "Idempotent-Replayed"} <= set(deciding)
 
-    client = token_client(world.icb_signatory)
+    client = person_token_client(world.icb_signatory)
     polled = client.get("/api/v1/strategies/")
     assert polled["ETag"] and polled["Last-Modified"] and polled["X-Request-ID"]
     seat = gate.current_seats().get(role="partner_signatory", organisation__code="ICB")

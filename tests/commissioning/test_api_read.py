@@ -14,16 +14,10 @@ from rest_framework.test import APIClient
 from commissioning import services
 from commissioning.api import serializers as s
 from commissioning.management.commands.api_token import service_account
+from tests.clients import token_client
 from tests.factories import OrganisationFactory, complete_evidence, make_strategy
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(organisation, **token_kwargs) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation), **token_kwargs)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 @pytest.fixture

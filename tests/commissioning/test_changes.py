@@ -4,14 +4,12 @@ page and the API, with both hashes; a member who rejected sees first their reaso
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
-from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from commissioning import services
 from commissioning.changes import paragraph_diff, snapshot_changes
-from commissioning.management.commands.api_token import service_account
 from commissioning.models import EvidenceStatus
 from commissioning.selectors.changes import changes_for_seat, changes_on_gate
+from tests.clients import token_client
 from tests.factories import OrganisationFactory, complete_evidence, make_strategy, person
 from workflows.models import GateSnapshot
 
@@ -172,13 +170,6 @@ def test_the_strategy_page_shows_what_changed_in_the_latest_submission(client, w
 # --------------------------------------------------------------------------------------------------------------
 # The API
 # --------------------------------------------------------------------------------------------------------------
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 def test_the_api_gives_the_changes_since_the_submission_before_with_both_hashes(world):

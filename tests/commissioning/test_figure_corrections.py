@@ -13,12 +13,12 @@ import pytest
 import time_machine
 from django.db import connection
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commissioning.management.commands.api_token import service_account
 from commissioning.models import PerformanceFigure, PerformanceFigureCorrection, Role, Strategy
 from commissioning.services import measures
+from tests.clients import session_client, token_client
 from tests.factories import OrganisationFactory, build_world, make_strategy
 from workflows.exceptions import InvalidInput, NotPermitted, StaleVersion
 from workflows.models import AuditEvent
@@ -33,19 +33,6 @@ REASON = "The provider's revised return."
 def frozen_time():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
-
-
-def session_client(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

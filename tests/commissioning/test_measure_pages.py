@@ -6,24 +6,15 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from commissioning import services
-from commissioning.management.commands.api_token import service_account
 from commissioning.models import OutcomeMeasure, Strategy
 from commissioning.services import measures
+from tests.clients import token_client
 from tests.factories import complete_evidence, make_strategy
 from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 @pytest.fixture

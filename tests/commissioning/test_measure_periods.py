@@ -14,13 +14,11 @@ import pytest
 import time_machine
 from django.apps import apps as django_apps
 from django.urls import reverse
-from knox.models import AuthToken
-from rest_framework.test import APIClient
 
 from commissioning import selectors
-from commissioning.management.commands.api_token import service_account
 from commissioning.models import OutcomeMeasure, PerformanceFigure, Strategy
 from commissioning.services import measures
+from tests.clients import token_client
 from tests.factories import make_strategy
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +30,6 @@ TODAY = dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # in 
 def frozen_time():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 @pytest.fixture

@@ -16,13 +16,13 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commissioning import services
 from commissioning.management.commands.api_token import service_account
 from commissioning.models import OutcomeMeasure, PerformanceFigure, Strategy
 from commissioning.services import measures
+from tests.clients import session_client, token_client
 from tests.factories import OrganisationFactory, UserFactory, build_world, complete_evidence, make_strategy
 from workflows.exceptions import ContentFrozen, InvalidInput, NotPermitted, TransitionNotAllowed
 from workflows.models import AuditEvent
@@ -36,19 +36,6 @@ TODAY = dt.datetime(2026, 5, 15, 10, 0, tzinfo=ZoneInfo("Europe/London"))  # in 
 def frozen_time():
     with time_machine.travel(TODAY, tick=False):
         yield
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
-
-
-def session_client(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def in_stage(strategy: Strategy, stage: str) -> None:

@@ -24,6 +24,7 @@ from commissioning.management.commands.api_token import service_account
 from commissioning.models import Organisation, OutcomeMeasure, PartnerKind, Stage, Strategy
 from commissioning.selectors import strategies_for_api
 from commissioning.services import measures
+from tests.clients import token_client
 from tests.factories import OrganisationFactory, complete_evidence, make_strategy
 from workflows.models import GateState, SeatState
 from workflows.services import RecordSpec
@@ -37,13 +38,6 @@ RECORD = RecordSpec(
     alternatives_considered="None viable.",
     conflicts_of_interest="None.",
 )
-
-
-def token_client(organisation) -> APIClient:
-    _, secret = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
-    return client
 
 
 def etag_of(client, path=LIST) -> str:

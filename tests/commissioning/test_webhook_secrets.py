@@ -16,11 +16,11 @@ from django.urls import reverse
 from commissioning import secrets_at_rest
 from commissioning.models import CalendarFeed, WebhookSubscription
 from commissioning.services import calendar_feeds, webhooks
+from tests.clients import token_client
 from tests.commissioning.test_webhooks import (
     SECRET,
     submit_gate,
     subscribe,
-    token_client,
     verify_webhook,
     webhook_messages,
 )

@@ -18,14 +18,13 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
-from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from commissioning import services
-from commissioning.management.commands.api_token import service_account
 from commissioning.models import Role, WebhookSubscription
 from commissioning.services import webhooks
 from commissioning.tasks import publish_webhooks
+from tests.clients import token_client
 from tests.factories import RoleAssignmentFactory, complete_evidence, make_strategy, person
 from workflows import outbox
 from workflows.models import DeliveryAttempt, OutboxChannel, OutboxMessage, OutboxState
@@ -102,13 +101,6 @@ def receiver():
 # --------------------------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------------------------
-
-
-def token_client(organisation) -> APIClient:
-    _, token = AuthToken.objects.create(user=service_account(organisation))
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def subscribe(client, url, **body) -> dict:
