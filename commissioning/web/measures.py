@@ -87,8 +87,9 @@ def measure_create(request, reference: str):
     form = MeasureForm(request.POST if request.method == "POST" and not refusal else None)
     if request.method == "POST" and not refusal and form.is_valid():
         data = form.cleaned_data
-        try:
-            measure = measures.measure_create(
+        measure, status = _through_service(
+            form,
+            lambda: measures.measure_create(
                 actor=request.user,
                 strategy_id=strategy.pk,
                 code=data["code"],
@@ -98,24 +99,38 @@ def measure_create(request, reference: str):
                 period=data["period"],
                 target=data["target"],
                 higher_is_better=data["direction"] == "yes",
-            )
-        except InvalidInput as error:
-            form.add_service_errors(error)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-            status = refusal_status(error)
-        else:
+            ),
+        )
+        if measure is not None:
             messages.success(request, f"Outcome measure ‘{measure.name}’ ({measure.code}) added.")
             return redirect(f"/strategies/{strategy.reference}/#outcomes")
-    elif request.method == "POST" and refusal:
-        status = status if status != 200 else 409
+    return _form_page(request, "strategies/measure_create.html", strategy, form, refusal, status)
+
+
+def _through_service(form, call):
+    """(what `call()` returned, 200), or (None, the status) with the service's refusal shown on the form."""
+    try:
+        return call(), 200
+    except InvalidInput as error:
+        form.add_service_errors(error)
+        return None, 200
+    except WorkflowError as error:
+        form.add_error(None, error.message)
+        return None, refusal_status(error)
+
+
+def _form_page(request, template: str, strategy, form, refusal: str, status: int):
+    """The page again: with the form's errors, or the refusal that stops anyone using it (a POST refused is a 409
+    unless the refusal says otherwise)."""
+    if request.method == "POST" and refusal and status == 200:
+        status = 409
     context = {
         "strategy": strategy,
         "form": form,
         "refusal": refusal,
         "errors": form.error_list if form.is_bound else [],
     }
-    return render(request, "strategies/measure_create.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 class FigureCorrectionForm(GovukFormMixin, forms.Form):
@@ -184,8 +199,9 @@ def figure_correct(request, reference: str):
     if posted and form.is_valid():
         data = form.cleaned_data
         figure = next(f for f in figures if f.pk == data["figure"])
-        try:
-            measures.figure_correct(
+        correction, status = _through_service(
+            form,
+            lambda: measures.figure_correct(
                 actor=request.user,
                 strategy_id=strategy.pk,
                 measure_code=figure.measure.code,
@@ -193,21 +209,9 @@ def figure_correct(request, reference: str):
                 value=data["value"],
                 reason=data["reason"],
                 expected_version=parse_version(request.POST.get("version")),
-            )
-        except InvalidInput as error:
-            form.add_service_errors(error)
-        except WorkflowError as error:
-            form.add_error(None, error.message)
-            status = refusal_status(error)
-        else:
+            ),
+        )
+        if correction is not None:
             messages.success(request, f"The figure for {figure.measure.name}, {figure.period}, was corrected.")
             return redirect(f"/strategies/{strategy.reference}/#outcomes")
-    elif request.method == "POST" and refusal:
-        status = status if status != 200 else 409
-    context = {
-        "strategy": strategy,
-        "form": form,
-        "refusal": refusal,
-        "errors": form.error_list if form.is_bound else [],
-    }
-    return render(request, "strategies/figure_correct.html", context, status=status)
+    return _form_page(request, "strategies/figure_correct.html", strategy, form, refusal, status)
